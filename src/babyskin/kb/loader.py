@@ -1,0 +1,151 @@
+"""Read the knowledge-base files into a :class:`KnowledgeBase`, gathering every problem.
+
+A knowledge base that has any problem does not load: :func:`load_kb` raises
+:class:`~babyskin.errors.KnowledgeBaseError` listing all of them as ``path:record:field: problem``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from functools import cached_property
+from importlib import resources
+from pathlib import Path
+from typing import Any, TypeVar
+
+import yaml
+from pydantic import BaseModel, ValidationError
+
+from babyskin.errors import KnowledgeBaseError
+from babyskin.kb.schema import Claim, Condition, FindingDef, RedFlag, Reference
+
+T = TypeVar("T", bound=BaseModel)
+
+
+def default_kb_dir() -> Path:
+    """The knowledge base shipped inside the package."""
+    return Path(str(resources.files("babyskin.kb") / "data"))
+
+
+@dataclass(frozen=True)
+class KnowledgeBase:
+    root: Path
+    references: dict[str, Reference]
+    findings: dict[str, FindingDef]
+    red_flags: dict[str, RedFlag]
+    conditions: dict[str, Condition]
+    claims: dict[str, Claim]
+    version: str
+    condition_files: dict[str, Path] = field(default_factory=dict)
+
+    def condition(self, condition_id: str) -> Condition:
+        from babyskin.errors import NotFound
+        from babyskin.text import nearest
+
+        try:
+            return self.conditions[condition_id]
+        except KeyError:
+            hint = nearest(condition_id, self.conditions)
+            raise NotFound(
+                f"unknown condition '{condition_id}'"
+                + (f"; did you mean: {', '.join(hint)}?" if hint else "")
+                + " (see `babyskin conditions` for the list)"
+            ) from None
+
+    @cached_property
+    def finding_ids(self) -> frozenset[str]:
+        return frozenset(self.findings)
+
+
+def _read_yaml(path: Path, problems: list[str]) -> Any:
+    try:
+        return yaml.safe_load(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        problems.append(f"{path}: file is missing")
+    except yaml.YAMLError as exc:
+        problems.append(f"{path}: not valid YAML ({exc})".replace("\n", " "))
+    return None
+
+
+def _validate(model: type[T], raw: Any, path: Path, label: str, problems: list[str]) -> T | None:
+    try:
+        return model.model_validate(raw)
+    except ValidationError as exc:
+        for err in exc.errors():
+            where = ".".join(str(p) for p in err["loc"]) or "(record)"
+            got = err.get("input")
+            shown = "" if isinstance(got, dict | list) else f"; got {got!r}"
+            problems.append(f"{path}:{label}:{where}: {err['msg']}{shown}")
+    return None
+
+
+def _load_list(model: type[T], path: Path, problems: list[str], *, key: str = "id") -> dict[str, T]:
+    raw = _read_yaml(path, problems)
+    if raw is None:
+        return {}
+    if not isinstance(raw, list):
+        problems.append(f"{path}: expected a list of records, got {type(raw).__name__}")
+        return {}
+    out: dict[str, T] = {}
+    for index, item in enumerate(raw):
+        label = str(item.get(key, f"#{index}")) if isinstance(item, dict) else f"#{index}"
+        record = _validate(model, item, path, label, problems)
+        if record is None:
+            continue
+        record_id = getattr(record, key)
+        if record_id in out:
+            problems.append(f"{path}:{record_id}:{key}: duplicate id")
+        out[record_id] = record
+    return out
+
+
+def load_kb(root: Path | None = None, *, check: bool = True) -> KnowledgeBase:
+    """Load and validate the knowledge base in ``root`` (default: the bundled one)."""
+    root = Path(root) if root else default_kb_dir()
+    problems: list[str] = []
+    digest = hashlib.sha256()
+    files = sorted(p for p in root.rglob("*.yaml"))
+    for path in files:
+        digest.update(path.name.encode())
+        digest.update(path.read_bytes())
+    references = _load_list(Reference, root / "references.yaml", problems, key="key")
+    findings = _load_list(FindingDef, root / "findings.yaml", problems)
+    red_flags = _load_list(RedFlag, root / "red_flags.yaml", problems)
+    claims_path = root / "claims.yaml"
+    claims = _load_list(Claim, claims_path, problems) if claims_path.exists() else {}
+    conditions: dict[str, Condition] = {}
+    condition_files: dict[str, Path] = {}
+    cond_dir = root / "conditions"
+    for path in sorted(cond_dir.glob("*.yaml")) if cond_dir.is_dir() else []:
+        raw = _read_yaml(path, problems)
+        if raw is None:
+            continue
+        label = str(raw.get("id", path.stem)) if isinstance(raw, dict) else path.stem
+        record = _validate(Condition, raw, path, label, problems)
+        if record is None:
+            continue
+        if record.id != path.stem:
+            problems.append(f"{path}:{record.id}:id: must match the file name '{path.stem}'")
+        if record.id in conditions:
+            problems.append(f"{path}:{record.id}:id: duplicate id (also in {condition_files[record.id]})")
+        conditions[record.id] = record
+        condition_files[record.id] = path
+    kb = KnowledgeBase(
+        root=root,
+        references=references,
+        findings=findings,
+        red_flags=red_flags,
+        conditions=conditions,
+        claims=claims,
+        version=digest.hexdigest()[:12],
+        condition_files=condition_files,
+    )
+    if check:
+        from babyskin.kb.checks import check_kb
+
+        problems.extend(check_kb(kb))
+    if problems:
+        raise KnowledgeBaseError(
+            f"the knowledge base in {root} has {len(problems)} problem(s)", problems=problems
+        )
+    return kb
