@@ -17,3 +17,27 @@ def split_list(value: str | None) -> list[str]:
         return []
     return [part.strip().lower().replace(" ", "_").replace("-", "_") for part in value.split(",")
             if part.strip()]
+
+
+AGE_UNITS = {"d": 1.0, "w": 7.0, "m": 30.4375, "y": 365.25}
+
+
+def parse_age(value: str) -> int:
+    """'10d', '3w', '5m', '1y' or a plain number of days -> days.
+
+    Raises ``ValueError`` with a message that says what was wrong and what is accepted.
+    """
+    import re
+
+    text = value.strip().lower().replace(" ", "")
+    match = re.fullmatch(r"(\d+(?:\.\d+)?)(d|days?|w|wks?|weeks?|m|mo|mos|months?|y|yrs?|years?)?", text)
+    if not match:
+        if text.startswith("-"):
+            raise ValueError(f"age '{value}' is negative; give an age of 0 or more, like 10d, 3w, 5m, 1y")
+        raise ValueError(
+            f"cannot read the age '{value}'; write a number with a unit: 10d (days), 3w (weeks),"
+            " 5m (months) or 1y (years)"
+        )
+    number = float(match.group(1))
+    unit = (match.group(2) or "d")[0]
+    return round(number * AGE_UNITS[unit])

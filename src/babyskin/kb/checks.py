@@ -19,22 +19,22 @@ ADVICE_FIELDS = ("summary", "appearance", "cause", "home_care", "donts", "see_do
                  "faqs", "course", "contagious")
 
 
-def check_kb(kb) -> list[str]:  # noqa: ANN001 - KnowledgeBase (import cycle)
+def check_kb(kb, *, full: bool = False) -> list[str]:
     problems: list[str] = []
     problems += _check_findings(kb)
     problems += _check_refs(kb)
     problems += _check_red_flags(kb)
-    problems += _check_conditions(kb)
+    problems += _check_conditions(kb, full=full)
     problems += _check_claims(kb)
     return problems
 
 
-def _unknown_finding(kb, word: str) -> str:  # noqa: ANN001
+def _unknown_finding(kb, word: str) -> str:
     hint = nearest(word, kb.findings)
     return f"unknown finding '{word}'" + (f" (did you mean: {', '.join(hint)}?)" if hint else "")
 
 
-def _check_findings(kb) -> list[str]:  # noqa: ANN001
+def _check_findings(kb) -> list[str]:
     problems = []
     path = kb.root / "findings.yaml"
     seen: dict[str, str] = {}
@@ -69,7 +69,7 @@ def iter_statements(obj: object, where: str = "") -> Iterator[tuple[str, str, li
             yield from iter_statements(item, f"{where}.{key}")
 
 
-def _check_refs(kb) -> list[str]:  # noqa: ANN001
+def _check_refs(kb) -> list[str]:
     problems = []
 
     def check(path: Path, record: str, field: str, refs: list[str]) -> None:
@@ -97,7 +97,7 @@ def _check_refs(kb) -> list[str]:  # noqa: ANN001
     return problems
 
 
-def _check_red_flags(kb) -> list[str]:  # noqa: ANN001
+def _check_red_flags(kb) -> list[str]:
     problems = []
     path = kb.root / "red_flags.yaml"
     for flag in kb.red_flags.values():
@@ -118,7 +118,7 @@ def _icd_valid(code: str) -> bool:
     return bool(icd.is_valid_item(code))
 
 
-def _check_conditions(kb) -> list[str]:  # noqa: ANN001
+def _check_conditions(kb, *, full: bool) -> list[str]:
     problems = []
     names: dict[str, str] = {}
     for cond in kb.conditions.values():
@@ -126,7 +126,7 @@ def _check_conditions(kb) -> list[str]:  # noqa: ANN001
         for word in cond.findings.typical:
             if word not in kb.findings:
                 problems.append(f"{path}:{cond.id}:findings.typical: {_unknown_finding(kb, word)}")
-        if not _icd_valid(cond.icd10cm):
+        if full and not _icd_valid(cond.icd10cm):
             problems.append(
                 f"{path}:{cond.id}:icd10cm: '{cond.icd10cm}' is not an ICD-10-CM code"
                 " (checked with simple-icd-10-cm)"
@@ -159,7 +159,7 @@ def advice_texts(cond: Condition) -> Iterator[tuple[str, str]]:
             yield where, text
 
 
-def _check_claims(kb) -> list[str]:  # noqa: ANN001
+def _check_claims(kb) -> list[str]:
     problems = []
     patterns = []
     for claim in kb.claims.values():
@@ -176,6 +176,8 @@ def _check_claims(kb) -> list[str]:  # noqa: ANN001
         path = kb.condition_files.get(cond.id, kb.root / "conditions")
         for field, text in advice_texts(cond):
             for claim, pattern in rejected:
+                if claim.conditions and cond.id not in claim.conditions:
+                    continue
                 if pattern.search(text):
                     problems.append(
                         f"{path}:{cond.id}:{field}: repeats rejected claim '{claim.id}'"

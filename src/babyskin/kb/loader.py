@@ -20,6 +20,7 @@ from babyskin.errors import KnowledgeBaseError
 from babyskin.kb.schema import Claim, Condition, FindingDef, RedFlag, Reference
 
 T = TypeVar("T", bound=BaseModel)
+_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 def default_kb_dir() -> Path:
@@ -59,7 +60,7 @@ class KnowledgeBase:
 
 def _read_yaml(path: Path, problems: list[str]) -> Any:
     try:
-        return yaml.safe_load(path.read_text(encoding="utf-8"))
+        return yaml.load(path.read_text(encoding="utf-8"), Loader=_Loader)
     except FileNotFoundError:
         problems.append(f"{path}: file is missing")
     except yaml.YAMLError as exc:
@@ -99,8 +100,12 @@ def _load_list(model: type[T], path: Path, problems: list[str], *, key: str = "i
     return out
 
 
-def load_kb(root: Path | None = None, *, check: bool = True) -> KnowledgeBase:
-    """Load and validate the knowledge base in ``root`` (default: the bundled one)."""
+def load_kb(root: Path | None = None, *, check: bool = True, full: bool = False) -> KnowledgeBase:
+    """Load and validate the knowledge base in ``root`` (default: the bundled one).
+
+    ``full`` adds the slower checks that need outside data (ICD-10-CM codes); ``kb lint`` and the
+    tests run them, the server and the CLI's assess do not.
+    """
     root = Path(root) if root else default_kb_dir()
     problems: list[str] = []
     digest = hashlib.sha256()
@@ -143,7 +148,7 @@ def load_kb(root: Path | None = None, *, check: bool = True) -> KnowledgeBase:
     if check:
         from babyskin.kb.checks import check_kb
 
-        problems.extend(check_kb(kb))
+        problems.extend(check_kb(kb, full=full))
     if problems:
         raise KnowledgeBaseError(
             f"the knowledge base in {root} has {len(problems)} problem(s)", problems=problems

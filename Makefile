@@ -1,0 +1,34 @@
+# babyskin: `make run` serves the app, `make test` runs every test. Both install into .venv first.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed-stamp
+SHARED ?= ../shared
+
+.PHONY: install run test lint bench safety clean
+
+$(STAMP): pyproject.toml
+	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "babyskin needs Python 3.11 or newer"'
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[test]'
+	@touch $(STAMP)
+
+install: $(STAMP)
+
+run: install
+	@echo "babyskin: http://127.0.0.1:8000"
+	$(VENV)/bin/babyskin serve --host 127.0.0.1 --port 8000
+
+lint: install
+	$(PY) -m ruff check src tests benchmarks
+	$(VENV)/bin/babyskin kb lint
+
+test: lint
+	$(PY) -m pytest
+
+bench: install
+	$(PY) benchmarks/run.py --cases $(SHARED)/eval/dev_cases.yaml
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache test-output

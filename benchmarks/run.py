@@ -1,0 +1,182 @@
+"""babyskin benchmarks (``make bench``): speed figures, never asserted in tests.
+
+* knowledge-base load time and engine compile time;
+* in-process ``assess`` latency p50/p99 over the cases file (structured findings);
+* ``babyskin assess`` wall time from a cold start (a fresh process);
+* HTTP throughput of ``POST /v1/assess`` against the trivial ``GET /v1/ping`` on the same server,
+  measured with wrk over loopback when it is installed (``apt-get install wrk``), else a Python client.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+BIN = Path(sys.executable).parent
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+
+
+def bench_kb() -> dict[str, float]:
+    from babyskin.engine.assess import Engine
+    from babyskin.kb.loader import load_kb
+
+    loads, compiles = [], []
+    for _ in range(5):
+        start = time.perf_counter()
+        kb = load_kb()
+        loads.append(time.perf_counter() - start)
+        start = time.perf_counter()
+        _ = Engine(kb).model
+        compiles.append(time.perf_counter() - start)
+    return {"kb_load_ms": statistics.median(loads) * 1e3,
+            "model_compile_ms": statistics.median(compiles) * 1e3}
+
+
+def bench_assess(cases_file: Path, rounds: int) -> dict[str, float]:
+    from babyskin.engine.assess import default_engine
+    from babyskin.evaluation import load_cases
+
+    engine = default_engine()
+    cases = load_cases(cases_file)
+    for case in cases:  # warm up
+        engine.assess(case.findings, case.audience)
+    times = []
+    for _ in range(rounds):
+        for case in cases:
+            start = time.perf_counter()
+            engine.assess(case.findings, case.audience)
+            times.append(time.perf_counter() - start)
+    return {"assess_p50_ms": percentile(times, 0.5) * 1e3,
+            "assess_p99_ms": percentile(times, 0.99) * 1e3, "assess_calls": len(times)}
+
+
+def bench_cold_start(runs: int = 5) -> dict[str, float]:
+    cmd = [str(BIN / "babyskin"), "assess", "--age", "3w", "--where", "nose,cheeks", "--lesion",
+           "papule", "--color", "white", "--absent", "fever", "--json"]
+    times = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        subprocess.run(cmd, check=True, capture_output=True)
+        times.append(time.perf_counter() - start)
+    return {"cli_cold_start_median_s": statistics.median(times), "cli_cold_start_max_s": max(times)}
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_for(url: str, timeout: float = 60.0) -> None:
+    import httpx
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(url, timeout=1.0).status_code == 200:
+                return
+        except httpx.HTTPError:
+            time.sleep(0.2)
+    raise RuntimeError(f"server did not start: {url}")
+
+
+ASSESS_BODY = {"findings": {"age_days": 21, "locations": ["nose", "cheeks"], "lesions": ["papule"],
+                            "colors": ["white"], "absent": ["fever"]}, "audience": "parent"}
+
+
+def wrk(url: str, seconds: int, body: dict | None) -> float:
+    script = None
+    cmd = ["wrk", "-t2", "-c16", f"-d{seconds}s", "--latency"]
+    if body is not None:
+        payload = json.dumps(body).replace('"', '\\"')
+        with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as handle:
+            handle.write('wrk.method = "POST"\nwrk.headers["Content-Type"] = "application/json"\n'
+                         f'wrk.body = "{payload}"\n')
+        script = handle.name
+        cmd += ["-s", script]
+    result = subprocess.run([*cmd, url], check=True, capture_output=True, text=True)
+    if script:
+        os.unlink(script)
+    for line in result.stdout.splitlines():
+        if line.startswith("Requests/sec:"):
+            return float(line.split()[1])
+    raise RuntimeError(result.stdout)
+
+
+def python_load(url: str, seconds: float, body: dict | None) -> float:
+    import httpx
+
+    done = 0
+    deadline = time.monotonic() + seconds
+    with httpx.Client() as client:
+        while time.monotonic() < deadline:
+            response = client.post(url, json=body) if body is not None else client.get(url)
+            response.raise_for_status()
+            done += 1
+    return done / seconds
+
+
+def bench_http(seconds: int) -> dict[str, float | str]:
+    port = free_port()
+    env = {**os.environ, "BABYSKIN_LOAD_NLP": "0"}
+    server = subprocess.Popen(
+        [str(BIN / "babyskin"), "serve", "--port", str(port)], env=env,
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+    try:
+        base = f"http://127.0.0.1:{port}"
+        wait_for(base + "/healthz")
+        have_wrk = subprocess.run(["which", "wrk"], capture_output=True).returncode == 0
+        load = wrk if have_wrk else python_load
+        load(base + "/v1/ping", 1, None)
+        ping = load(base + "/v1/ping", seconds, None)
+        assess = load(base + "/v1/assess", seconds, ASSESS_BODY)
+        return {"http_tool": "wrk -t2 -c16" if have_wrk else "python httpx (1 connection)",
+                "ping_rps": ping, "assess_rps": assess, "assess_to_ping_ratio": assess / ping}
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--cases", type=Path, default=ROOT.parent / "shared/eval/dev_cases.yaml")
+    parser.add_argument("--rounds", type=int, default=200)
+    parser.add_argument("--seconds", type=int, default=5)
+    parser.add_argument("--json", action="store_true")
+    args = parser.parse_args()
+    figures: dict[str, object] = {}
+    figures.update(bench_kb())
+    figures.update(bench_assess(args.cases, args.rounds))
+    figures.update(bench_cold_start())
+    figures.update(bench_http(args.seconds))
+    try:
+        from benchmarks_nlp import bench_nlp  # type: ignore[import-not-found]
+    except ImportError:
+        bench_nlp = None
+    if bench_nlp is not None:
+        figures.update(bench_nlp(args.cases))
+    if args.json:
+        print(json.dumps(figures, indent=2))
+        return
+    width = max(len(k) for k in figures)
+    for key, value in figures.items():
+        shown = f"{value:.3f}" if isinstance(value, float) else str(value)
+        print(f"{key:<{width}}  {shown}")
+
+
+if __name__ == "__main__":
+    main()

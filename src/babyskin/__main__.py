@@ -1,0 +1,3 @@
+from babyskin.cli import main
+
+main()

@@ -1,0 +1,241 @@
+"""The ``babyskin`` command line: a thin Typer layer over the engine, the KB and the evaluation.
+
+Exit codes: 0 done; 1 the knowledge base or store failed (or ``kb lint`` found problems);
+2 bad input (unknown word, impossible age, unknown id); 3 an unexpected internal failure.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated, NoReturn
+
+import typer
+from rich.console import Console
+
+from babyskin.errors import BabyskinError, InputError, NotFound
+from babyskin.models import Audience
+
+app = typer.Typer(
+    help="babyskin: assessment and answers for small bumps and rashes on a baby's skin (0-24 months).",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+
+
+def _register_subcommands() -> None:
+    """Sub-apps live in their own modules; each imports its heavy libraries lazily."""
+    from babyskin.cli_diary import diary_app
+    from babyskin.cli_kb import kb_app
+
+    app.add_typer(kb_app, name="kb")
+    app.add_typer(diary_app, name="diary")
+
+
+
+out = Console(highlight=False, soft_wrap=False)
+err = Console(stderr=True, highlight=False, soft_wrap=True)
+
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON.")]
+AudienceOpt = Annotated[Audience, typer.Option("--audience", "-a", help="Who the answer is for.")]
+
+
+def fail(error: BabyskinError) -> NoReturn:
+    code = 2 if isinstance(error, InputError | NotFound) else 1
+    err.print(f"[bold red]error:[/] {error}", markup=True, highlight=False)
+    for problem in error.problems[1:] if len(error.problems) > 1 else []:
+        err.print(f"  - {problem}", markup=False)
+    raise typer.Exit(code)
+
+
+def emit_json(data: object) -> None:
+    sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2, default=str) + "\n")
+
+
+@app.command()
+def assess(
+    age: Annotated[str | None, typer.Option(help="Age: 10d, 3w, 5m, 1y.")] = None,
+    where: Annotated[str | None, typer.Option(help="Where, comma-separated: nose,cheeks.")] = None,
+    lesion: Annotated[str | None, typer.Option(help="What they look like: papule,pustule.")] = None,
+    color: Annotated[str | None, typer.Option(help="Colours: white,red.")] = None,
+    size: Annotated[str | None, typer.Option(help="pinpoint, small, medium or large.")] = None,
+    count: Annotated[str | None, typer.Option(help="single, few or many.")] = None,
+    present: Annotated[str | None, typer.Option(help="Other signs present: fever,itchy.")] = None,
+    absent: Annotated[str | None, typer.Option(help="Signs checked and absent: fever.")] = None,
+    onset: Annotated[str | None, typer.Option(help="Age when the spots appeared: 2w.")] = None,
+    duration: Annotated[str | None, typer.Option(help="How long they have been there: 5d.")] = None,
+    gestation: Annotated[int | None, typer.Option(help="Weeks of gestation at birth.")] = None,
+    audience: AudienceOpt = Audience.parent,
+    as_json: JsonOpt = False,
+) -> None:
+    """Assess structured findings: a ranked differential, triage, advice and references."""
+    from babyskin.engine.assess import assess as run_assess
+    from babyskin.parse import findings_from_options
+
+    try:
+        findings = findings_from_options(
+            age=age, where=where, lesion=lesion, color=color, size=size, count=count,
+            present=present, absent=absent, onset=onset, duration=duration, gestation=gestation,
+        )
+        result = run_assess(findings, audience)
+    except BabyskinError as error:
+        fail(error)
+    if as_json:
+        from babyskin.answer.render import assessment_json
+
+        emit_json(assessment_json(result))
+    else:
+        from babyskin.answer.render import print_assessment
+
+        print_assessment(out, result)
+
+
+@app.command()
+def conditions(as_json: JsonOpt = False) -> None:
+    """List the conditions the knowledge base covers."""
+    from rich.table import Table
+
+    kb = _kb()
+    rows = [
+        {"id": c.id, "name": c.name, "icd10cm": c.icd10cm, "triage": c.triage.value,
+         "review": c.review.status.value}
+        for c in kb.conditions.values()
+    ]
+    if as_json:
+        emit_json(rows)
+        return
+    table = Table("id", "name", "ICD-10-CM", "triage", "review", title=f"{len(rows)} conditions")
+    for row in rows:
+        table.add_row(*row.values())
+    out.print(table)
+
+
+@app.command()
+def show(
+    condition_id: Annotated[str, typer.Argument(help="A condition id, e.g. milia.")],
+    audience: AudienceOpt = Audience.parent,
+    as_json: JsonOpt = False,
+) -> None:
+    """Show one condition in full, with its references."""
+    from babyskin.answer.render import condition_json, print_condition
+
+    kb = _kb()
+    try:
+        cond = kb.condition(condition_id)
+    except BabyskinError as error:
+        fail(error)
+    if as_json:
+        emit_json(condition_json(kb, cond, audience))
+    else:
+        print_condition(out, kb, cond, audience)
+
+
+@app.command()
+def compare(
+    ids: Annotated[list[str], typer.Argument(help="Two to four condition ids.")],
+    as_json: JsonOpt = False,
+) -> None:
+    """Compare two to four conditions side by side, with citations."""
+    from babyskin.answer.compare import compare as run_compare
+
+    kb = _kb()
+    try:
+        table = run_compare(kb, ids)
+    except BabyskinError as error:
+        fail(error)
+    if as_json:
+        emit_json(table)
+        return
+    from rich.table import Table
+
+    numbers = {r["key"]: i for i, r in enumerate(table["references"], 1)}
+    grid = Table("", *[c["name"] for c in table["conditions"]], show_lines=True,
+                 title="Side by side")
+    for row in table["rows"]:
+        cells = []
+        for col in table["conditions"]:
+            cell = col["cells"][row]
+            cells.append(cell["text"] + " " + "".join(f"[{numbers[r]}]" for r in cell["refs"]))
+        grid.add_row(row, *cells)
+    out.print(grid, markup=False)
+    for ref in table["references"]:
+        out.print(f"  [{numbers[ref['key']]}] {ref['title']}. {ref['publisher']}. Grade"
+                  f" {ref['evidence']}.", markup=False)
+
+
+@app.command()
+def check(
+    audience: AudienceOpt = Audience.parent,
+    json_lines: Annotated[bool, typer.Option("--json", help="JSON lines in and out, for scripts.")] = False,
+) -> None:
+    """A guided check: a few questions, red flags first, then the answer."""
+    from babyskin.guided_cli import run_check
+
+    try:
+        run_check(out, audience, json_lines=json_lines)
+    except BabyskinError as error:
+        fail(error)
+
+
+@app.command("eval")
+def evaluate(
+    file: Annotated[Path, typer.Argument(help="A cases file in the schema of dev_cases.yaml.")],
+    text: Annotated[bool, typer.Option("--text", help="Assess from each case's question.")] = False,
+    adaptive: Annotated[bool, typer.Option("--adaptive", help="Simulate the guided check.")] = False,
+    as_json: JsonOpt = False,
+) -> None:
+    """Score the engine on a file of cases: top-1/top-3, triage, under- and over-triage."""
+    from babyskin.evaluation import evaluate_file, print_report
+
+    try:
+        report = evaluate_file(file, mode="text" if text else "adaptive" if adaptive else "findings")
+    except BabyskinError as error:
+        fail(error)
+    if as_json:
+        emit_json(report.summary())
+    else:
+        print_report(out, report)
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port.")] = 8000,
+) -> None:
+    """Start the web app and API."""
+    import uvicorn
+
+    from babyskin.api.app import create_app
+    from babyskin.settings import Settings
+
+    settings = Settings.from_env()
+    out.print(f"babyskin serving on http://{host}:{port} (API docs at /docs)")
+    uvicorn.run(create_app(settings), host=host, port=port, log_level="warning",
+                access_log=False)
+
+
+def _kb():
+    from babyskin.engine.assess import default_engine
+
+    try:
+        return default_engine().kb
+    except BabyskinError as error:
+        fail(error)
+
+
+_register_subcommands()
+
+
+def main() -> None:
+    try:
+        app()
+    except typer.Exit:
+        raise
+    except BabyskinError as error:  # pragma: no cover - commands catch their own
+        err.print(f"error: {error}", markup=False)
+        sys.exit(1)
+    except Exception as error:
+        err.print(f"internal error: {type(error).__name__}: {error}. Please report it.", markup=False)
+        sys.exit(3)

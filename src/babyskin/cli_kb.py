@@ -1,0 +1,123 @@
+"""``babyskin kb ...``: lint, claims, review workflow and review status of the knowledge base."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from babyskin.cli import emit_json, err, fail, out
+from babyskin.errors import BabyskinError, KnowledgeBaseError
+
+kb_app = typer.Typer(help="Check and review the knowledge base.", no_args_is_help=True)
+PathOpt = Annotated[Path | None, typer.Option("--path", help="A knowledge-base folder (default: bundled).")]
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON.")]
+
+
+def _load(path: Path | None, *, full: bool = False):
+    from babyskin.kb.loader import load_kb
+
+    try:
+        return load_kb(path, full=full)
+    except BabyskinError as error:
+        fail(error)
+
+
+@kb_app.command("lint")
+def lint(path: PathOpt = None) -> None:
+    """Validate the knowledge base; print every problem as path:record:field: problem."""
+    from babyskin.kb.loader import load_kb
+
+    try:
+        kb = load_kb(path, full=True)
+    except KnowledgeBaseError as error:
+        for problem in error.problems:
+            err.print(problem, markup=False, highlight=False)
+        err.print(f"[red]{len(error.problems)} problem(s)[/]")
+        raise typer.Exit(1) from None
+    out.print(
+        f"ok: {len(kb.conditions)} conditions, {len(kb.findings)} findings, {len(kb.red_flags)}"
+        f" red flags, {len(kb.references)} references, {len(kb.claims)} claims"
+        f" (version {kb.version})"
+    )
+
+
+@kb_app.command("claims")
+def claims(
+    verdict: Annotated[str | None, typer.Option(help="supported, contested or rejected.")] = None,
+    path: PathOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """List the seed articles' claims with our verdicts and the references that decide them."""
+    from babyskin.errors import InputError
+    from babyskin.kb.schema import Verdict
+
+    kb = _load(path)
+    if verdict is not None and verdict not in Verdict.__members__:
+        fail(InputError(f"unknown verdict '{verdict}'; use one of: {', '.join(Verdict.__members__)}"))
+    rows = [c for c in kb.claims.values() if verdict is None or c.verdict.value == verdict]
+    if as_json:
+        emit_json([c.model_dump(mode="json") for c in rows])
+        return
+    for claim in rows:
+        out.print(f"[bold]{claim.id}[/] [{claim.verdict.value}] {claim.claim}")
+        out.print(f"  why: {claim.reason}", markup=False)
+        out.print(f"  seeds: {', '.join(claim.seeds)}; decided by: {', '.join(claim.refs)}",
+                  markup=False)
+    out.print(f"{len(rows)} claim(s)")
+
+
+@kb_app.command("review")
+def review(
+    action: Annotated[str, typer.Argument(help="submit, start, approve or reject.")],
+    condition_id: Annotated[str, typer.Argument(help="The condition id.")],
+    reviewer: Annotated[str, typer.Option(help="Who makes this move.")],
+    note: Annotated[str | None, typer.Option(help="A note (required to reject).")] = None,
+    path: PathOpt = None,
+) -> None:
+    """Move an entry through draft -> submitted -> under_review -> approved (or back to draft)."""
+    from babyskin.kb.review import move, write_review
+
+    kb = _load(path)
+    try:
+        cond = kb.condition(condition_id)
+        new = move(cond.review, action, reviewer, note, dt.date.today())
+        write_review(kb.condition_files[cond.id], new)
+    except BabyskinError as error:
+        fail(error)
+    out.print(f"{cond.id}: {cond.review.status.value} -> {new.status.value} (by {reviewer})")
+
+
+@kb_app.command("status")
+def status(path: PathOpt = None, as_json: JsonOpt = False) -> None:
+    """Every entry by review status and age of its last review; flags reviews over 12 months old."""
+    from rich.table import Table
+
+    from babyskin.kb.review import is_stale
+
+    kb = _load(path)
+    today = dt.date.today()
+    rows = []
+    for cond in sorted(kb.conditions.values(), key=lambda c: (c.review.status.value, c.id)):
+        last = cond.review.reviewed_on
+        rows.append({
+            "id": cond.id, "status": cond.review.status.value,
+            "reviewer": cond.review.reviewer, "reviewed_on": str(last) if last else None,
+            "days_since_review": (today - last).days if last else None,
+            "stale": is_stale(cond.review, today),
+        })
+    if as_json:
+        emit_json(rows)
+        return
+    table = Table("id", "status", "reviewer", "reviewed on", "days", "flag", title="Review status")
+    for row in rows:
+        table.add_row(row["id"], row["status"], row["reviewer"] or "-", row["reviewed_on"] or "never",
+                      str(row["days_since_review"] if row["days_since_review"] is not None else "-"),
+                      "[red]review overdue[/]" if row["stale"] else "")
+    out.print(table)
+    counts: dict[str, int] = {}
+    for row in rows:
+        counts[row["status"]] = counts.get(row["status"], 0) + 1
+    out.print(", ".join(f"{k}: {v}" for k, v in sorted(counts.items())))

@@ -1,0 +1,1 @@
+"""The assessment engine: pure, deterministic functions over a loaded knowledge base."""

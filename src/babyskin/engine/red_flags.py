@@ -1,0 +1,72 @@
+"""Red flags: fixed rules over the findings, run before the differential.
+
+A rule fires when every ``all`` word is present, at least one ``any`` word and one ``and_any`` word
+are present (when given), no ``none`` word is present, the age limits hold and, for rules with
+``applies_to``, one of those conditions is plausible (probability >= ``PLAUSIBLE``). An age limit
+cannot be checked without an age, so such a rule does not fire then; the assessment instead carries a
+caution naming the rule (see :func:`age_dependent_flags`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from babyskin.kb.schema import RedFlag, When
+from babyskin.models import Findings
+
+PLAUSIBLE = 0.10
+
+
+def present_words(findings: Findings) -> set[str]:
+    return findings.observed()[0]
+
+
+def matches(when: When, present: set[str], findings: Findings, *, ignore_age: bool = False) -> bool:
+    if when.all and not all(word in present for word in when.all):
+        return False
+    if when.any and not any(word in present for word in when.any):
+        return False
+    if when.and_any and not any(word in present for word in when.and_any):
+        return False
+    if when.none and any(word in present for word in when.none):
+        return False
+    if when.min_locations is not None:
+        sites = len(findings.locations) + (when.min_locations if "generalized" in findings.locations else 0)
+        if sites < when.min_locations:
+            return False
+    if not ignore_age:
+        age = findings.age_days
+        if when.age_days_below is not None and (age is None or age >= when.age_days_below):
+            return False
+        if when.age_days_at_least is not None and (age is None or age < when.age_days_at_least):
+            return False
+    return True
+
+
+def fired_flags(
+    flags: Mapping[str, RedFlag], findings: Findings, probabilities: Mapping[str, float]
+) -> list[RedFlag]:
+    """The red flags these findings trigger, most urgent first."""
+    present = present_words(findings)
+    fired = []
+    for flag in flags.values():
+        if flag.applies_to and not any(probabilities.get(c, 0.0) >= PLAUSIBLE for c in flag.applies_to):
+            continue
+        if matches(flag.when, present, findings):
+            fired.append(flag)
+    fired.sort(key=lambda f: -f.triage.rank)
+    return fired
+
+
+def age_dependent_flags(flags: Mapping[str, RedFlag], findings: Findings) -> list[RedFlag]:
+    """Rules that would fire at some age when the age is unknown."""
+    if findings.age_days is not None:
+        return []
+    present = present_words(findings)
+    return [
+        flag
+        for flag in flags.values()
+        if (flag.when.age_days_below is not None or flag.when.age_days_at_least is not None)
+        and not flag.applies_to
+        and matches(flag.when, present, findings, ignore_age=True)
+    ]

@@ -1,0 +1,77 @@
+"""The guided check: safety questions first, 'not sure' handled, a stop rule, the API and the CLI."""
+
+from __future__ import annotations
+
+import json
+
+from fastapi.testclient import TestClient
+from typer.testing import CliRunner
+
+from babyskin.api.app import create_app
+from babyskin.cli import app
+from babyskin.engine.assess import Engine
+from babyskin.engine.guided import MAX_QUESTIONS, apply_answer, next_step, simulate
+from babyskin.models import Findings, TriageLevel
+from babyskin.settings import Settings
+
+
+def test_a_newborn_with_blisters_is_asked_a_safety_question_first(engine: Engine) -> None:
+    step = next_step(engine, Findings(age_days=12, locations=["scalp"], lesions=["pustule"]))
+    assert not step.done
+    assert step.question is not None and step.question.why == "safety"
+    assert step.question.red_flag is not None
+
+
+def test_not_sure_leaves_the_finding_unknown_and_is_not_asked_again(engine: Engine) -> None:
+    start = Findings(age_days=12, locations=["scalp"], lesions=["pustule"])
+    first = next_step(engine, start)
+    assert first.question is not None
+    word = first.question.finding
+    same = apply_answer(start, word, "not_sure")
+    assert same == start
+    second = next_step(engine, same, (word,))
+    assert second.question is None or second.question.finding != word
+
+
+def test_yes_and_no_record_the_answer(engine: Engine) -> None:
+    start = Findings(age_days=40)
+    assert "fever" in apply_answer(start, "fever", "yes").present
+    assert "fever" in apply_answer(start, "fever", "no").absent
+
+
+def test_the_check_stops(engine: Engine) -> None:
+    findings = Findings(age_days=21, locations=["nose"], lesions=["papule"], colors=["white"])
+    _result, asked = simulate(engine, findings)
+    assert asked <= MAX_QUESTIONS
+
+
+def test_simulation_finds_a_red_flag_the_person_would_report(engine: Engine) -> None:
+    truth = Findings(age_days=152, locations=["chest"], lesions=["petechiae"], colors=["purple"],
+                     present=["fever", "non_blanching", "lethargic"])
+    result, _asked = simulate(engine, truth)
+    assert result.triage.level is TriageLevel.emergency
+
+
+def test_api_check_round_trip() -> None:
+    client = TestClient(create_app(Settings(load_nlp=False)))
+    body = {"findings": {"age_days": 12, "locations": ["scalp"], "lesions": ["pustule"]}}
+    first = client.post("/v1/check", json=body).json()
+    assert first["done"] is False and first["question"]["why"] == "safety"
+    word = first["question"]["finding"]
+    second = client.post("/v1/check", json={"findings": first["findings"], "asked": first["asked"],
+                                            "answer": {"finding": word, "answer": "yes"}}).json()
+    assert word in second["findings"]["present"] and word in second["asked"]
+    bad = client.post("/v1/check", json={"answer": {"finding": "fever", "answer": "maybe"}})
+    assert bad.status_code == 422
+
+
+def test_cli_check_json_lines() -> None:
+    runner = CliRunner()
+    lines = json.dumps({"age_days": 21, "locations": ["nose"], "lesions": ["papule"],
+                        "colors": ["white"]}) + "\n" + "\n".join(
+        json.dumps({"answer": "not_sure"}) for _ in range(MAX_QUESTIONS + 2))
+    result = runner.invoke(app, ["check", "--json"], input=lines + "\n")
+    assert result.exit_code == 0, result.output
+    last = json.loads(result.stdout.strip().splitlines()[-1])
+    assert last["done"] is True
+    assert last["assessment"]["differential"][0]["id"] == "milia"
