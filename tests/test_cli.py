@@ -103,3 +103,10 @@ def test_eval_of_a_missing_file_is_a_clear_error(tmp_path) -> None:
     result = runner.invoke(app, ["eval", str(tmp_path / "nope.yaml")])
     assert result.exit_code == 2
     assert "no cases file at" in result.stderr
+
+
+def test_public_api_is_sorted_and_complete() -> None:
+    import babyskin
+
+    assert babyskin.__all__ == sorted(babyskin.__all__)
+    assert all(hasattr(babyskin, name) for name in babyskin.__all__)

@@ -5,7 +5,7 @@ The level is the highest of:
 1. every red flag that fired (a floor no diagnosis can lower);
 2. the level of every condition whose probability reaches the safety threshold for its level
    (``SAFETY_THRESHOLD``: an emergency condition at 3% escalates, an urgent one at 10%, a
-   "see a doctor soon" one at 25%);
+   "see a doctor soon" one at 15%).
 3. the level of the leading diagnosis.
 
 Ties go to the red flag (the explicit rule), then to the condition rule.
@@ -21,7 +21,7 @@ from babyskin.models import Triage, TriageLevel
 SAFETY_THRESHOLD: dict[TriageLevel, float] = {
     TriageLevel.emergency: 0.03,
     TriageLevel.urgent: 0.10,
-    TriageLevel.soon: 0.25,
+    TriageLevel.soon: 0.15,
     TriageLevel.home: 0.0,
 }
 
