@@ -4,7 +4,10 @@
 * in-process ``assess`` latency p50/p99 over the cases file (structured findings);
 * ``babyskin assess`` wall time from a cold start (a fresh process);
 * HTTP throughput of ``POST /v1/assess`` against the trivial ``GET /v1/ping`` on the same server,
-  measured with wrk over loopback when it is installed (``apt-get install wrk``), else a Python client.
+  measured with wrk over loopback when it is installed (``apt-get install wrk``), else a Python client;
+  the assess requests cycle through the cases file's findings (after the first round these are
+  answered from the server's answer cache), and again with a different age on every request
+  (``assess_uncached_*``: every answer computed afresh).
 """
 
 from __future__ import annotations
@@ -93,43 +96,65 @@ def wait_for(url: str, timeout: float = 60.0) -> None:
     raise RuntimeError(f"server did not start: {url}")
 
 
-ASSESS_BODY = {"findings": {"age_days": 21, "locations": ["nose", "cheeks"], "lesions": ["papule"],
-                            "colors": ["white"], "absent": ["fever"]}, "audience": "parent"}
+def wrk(url: str, seconds: int, bodies: list[dict] | None, unique: bool = False) -> float:
+    """Requests/s from wrk; with ``bodies``, POSTs them in turn (one JSON body per request).
 
-
-def wrk(url: str, seconds: int, body: dict | None) -> float:
-    script = None
+    ``unique``: each request gets a different age (0-730 days) so that no answer is reused."""
     cmd = ["wrk", "-t2", "-c16", f"-d{seconds}s", "--latency"]
-    if body is not None:
-        payload = json.dumps(body).replace('"', '\\"')
+    script = None
+    if bodies:
+        lines = ['wrk.method = "POST"', 'wrk.headers["Content-Type"] = "application/json"',
+                 "local bodies = {"]
+        lines += ["  " + json.dumps(json.dumps(b)) + "," for b in bodies]
+        lines += ["}", "local i = 0", "local n = 0", "request = function()", "  i = i % #bodies + 1",
+                  "  n = n + 1", "  local body = bodies[i]"]
+        if unique:
+            lines += [r'  body = string.gsub(body, "\"age_days\": %d+", "\"age_days\": " .. (n % 731))']
+        lines += ["  return wrk.format(nil, nil, nil, body)", "end"]
         with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as handle:
-            handle.write('wrk.method = "POST"\nwrk.headers["Content-Type"] = "application/json"\n'
-                         f'wrk.body = "{payload}"\n')
+            handle.write("\n".join(lines) + "\n")
         script = handle.name
         cmd += ["-s", script]
-    result = subprocess.run([*cmd, url], check=True, capture_output=True, text=True)
-    if script:
-        os.unlink(script)
+    try:
+        result = subprocess.run([*cmd, url], check=True, capture_output=True, text=True)
+    finally:
+        if script:
+            os.unlink(script)
     for line in result.stdout.splitlines():
         if line.startswith("Requests/sec:"):
             return float(line.split()[1])
     raise RuntimeError(result.stdout)
 
 
-def python_load(url: str, seconds: float, body: dict | None) -> float:
+def python_load(url: str, seconds: float, bodies: list[dict] | None, unique: bool = False) -> float:
     import httpx
 
     done = 0
     deadline = time.monotonic() + seconds
     with httpx.Client() as client:
         while time.monotonic() < deadline:
+            body = bodies[done % len(bodies)] if bodies else None
+            if body is not None and unique:
+                body = {**body, "findings": {**body["findings"], "age_days": done % 731}}
             response = client.post(url, json=body) if body is not None else client.get(url)
             response.raise_for_status()
             done += 1
     return done / seconds
 
 
-def bench_http(seconds: int) -> dict[str, float | str]:
+def case_bodies(cases_file: Path) -> list[dict]:
+    from babyskin.evaluation import load_cases
+
+    bodies = []
+    for case in load_cases(cases_file):
+        findings = case.findings.model_dump(mode="json", exclude_defaults=True)
+        findings.setdefault("age_days", 30)
+        findings.pop("onset_days", None)  # an onset later than a varied age would be refused
+        bodies.append({"findings": findings, "audience": case.audience.value})
+    return bodies
+
+
+def bench_http(seconds: int, bodies: list[dict]) -> dict[str, float | str]:
     port = free_port()
     env = {**os.environ, "BABYSKIN_LOAD_NLP": "0"}
     server = subprocess.Popen(
@@ -143,9 +168,11 @@ def bench_http(seconds: int) -> dict[str, float | str]:
         load = wrk if have_wrk else python_load
         load(base + "/v1/ping", 1, None)
         ping = load(base + "/v1/ping", seconds, None)
-        assess = load(base + "/v1/assess", seconds, ASSESS_BODY)
+        assess = load(base + "/v1/assess", seconds, bodies)
+        fresh = load(base + "/v1/assess", seconds, bodies, unique=True)
         return {"http_tool": "wrk -t2 -c16" if have_wrk else "python httpx (1 connection)",
-                "ping_rps": ping, "assess_rps": assess, "assess_to_ping_ratio": assess / ping}
+                "ping_rps": ping, "assess_rps": assess, "assess_to_ping_ratio": assess / ping,
+                "assess_uncached_rps": fresh, "assess_uncached_to_ping_ratio": fresh / ping}
     finally:
         server.terminate()
         server.wait(timeout=10)
@@ -162,7 +189,7 @@ def main() -> None:
     figures.update(bench_kb())
     figures.update(bench_assess(args.cases, args.rounds))
     figures.update(bench_cold_start())
-    figures.update(bench_http(args.seconds))
+    figures.update(bench_http(args.seconds, case_bodies(args.cases)))
     try:
         from benchmarks_nlp import bench_nlp  # type: ignore[import-not-found]
     except ImportError:

@@ -82,3 +82,15 @@ def test_healthz_and_openapi(client: TestClient) -> None:
     assert client.get("/healthz").json()["ok"] is True
     paths = client.get("/openapi.json").json()["paths"]
     assert {"/v1/assess", "/v1/conditions", "/v1/conditions/{condition_id}", "/healthz"} <= set(paths)
+
+
+def test_the_same_body_gets_the_same_answer_and_bad_bodies_are_not_cached(client: TestClient) -> None:
+    body = b'{"findings": {"age_days": 12, "locations": ["scalp"], "lesions": ["vesicle"]}}'
+    first = client.post("/v1/assess", content=body, headers={"content-type": "application/json"})
+    second = client.post("/v1/assess", content=body, headers={"content-type": "application/json"})
+    assert first.status_code == 200 and first.content == second.content
+    assert first.json()["triage"]["level"] == "emergency"
+    bad = b'{"findings": {"locations": ["nosee"]}}'
+    for _ in range(2):
+        response = client.post("/v1/assess", content=bad, headers={"content-type": "application/json"})
+        assert response.status_code == 422

@@ -62,7 +62,7 @@ def claims(
         emit_json([c.model_dump(mode="json") for c in rows])
         return
     for claim in rows:
-        out.print(f"[bold]{claim.id}[/] [{claim.verdict.value}] {claim.claim}")
+        out.print(f"{claim.id} [{claim.verdict.value}] {claim.claim}", markup=False)
         out.print(f"  why: {claim.reason}", markup=False)
         out.print(f"  seeds: {', '.join(claim.seeds)}; decided by: {', '.join(claim.refs)}",
                   markup=False)

@@ -64,6 +64,10 @@ class Grade(IntEnum):
 
 
 MAX_AGE_DAYS = 730
+DISCLAIMER = (
+    "babyskin gives information, not a diagnosis; it does not replace a doctor. If you are worried"
+    " about your baby, get medical help."
+)
 
 
 class Findings(BaseModel):
@@ -230,3 +234,4 @@ class Assessment(BaseModel):
     cautions: tuple[str, ...]
     references: tuple[Citation, ...]
     kb_version: str
+    disclaimer: str = DISCLAIMER

@@ -15,14 +15,22 @@ from babyskin.models import Findings
 from babyskin.text import parse_age, split_list
 
 
-def validation_problems(error: ValidationError) -> list[str]:
+def validation_problems(error: ValidationError, *, findings_level: bool = True) -> list[str]:
+    """Pydantic errors -> 'where: what (got ...)' lines; ``findings_level``: the body is a Findings."""
     problems = []
     for item in error.errors():
         where = ".".join(str(p) for p in item["loc"]) or "body"
         message = item["msg"].removeprefix("Value error, ")
         if item["type"] == "extra_forbidden":
-            allowed = ", ".join(Findings.model_fields)
-            message = f"unknown field; allowed fields: {allowed}"
+            message = "unknown field"
+            if item["loc"][:1] == ("findings",) or (len(item["loc"]) == 1 and findings_level):
+                message += f"; allowed findings fields: {', '.join(Findings.model_fields)}"
+        if item["type"] == "json_invalid":
+            problems.append(f"body: the body is not valid JSON ({item['ctx'].get('error', 'parse error')})")
+            continue
+        if item["type"] == "json_type":
+            problems.append("body: expected a JSON object")
+            continue
         got = item.get("input")
         shown = "" if isinstance(got, dict | list) or got is None else f" (got {got!r})"
         problems.append(f"{where}: {message}{shown}")

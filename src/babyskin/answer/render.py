@@ -11,7 +11,7 @@ from rich.table import Table
 from babyskin.answer.advice import build_advice, citations, review_line, statement
 from babyskin.kb.loader import KnowledgeBase
 from babyskin.kb.schema import FAQ_QUESTIONS, Condition
-from babyskin.models import Assessment, Audience, Statement, TriageLevel
+from babyskin.models import DISCLAIMER, Assessment, Audience, Statement, TriageLevel
 
 TRIAGE_STYLE = {
     TriageLevel.emergency: "bold white on red",
@@ -25,16 +25,10 @@ TRIAGE_TITLE = {
     TriageLevel.soon: "SOON - see a doctor within days",
     TriageLevel.home: "HOME CARE - see a doctor if it persists or worsens",
 }
-DISCLAIMER = (
-    "babyskin gives information, not a diagnosis; it does not replace a doctor. If you are worried"
-    " about your baby, get medical help."
-)
 
 
 def assessment_json(result: Assessment) -> dict[str, Any]:
-    data = result.model_dump(mode="json", by_alias=True)
-    data["disclaimer"] = DISCLAIMER
-    return data
+    return result.model_dump(mode="json", by_alias=True)
 
 
 def _refs(item: Statement, numbers: dict[str, int]) -> str:

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from fastapi import FastAPI, Request
+from fastapi import FastAPI
 from fastapi.responses import JSONResponse
 
-from babyskin.api.errors import error_response, install_error_handlers
+from babyskin.api.errors import install_error_handlers
+from babyskin.api.limits import BodyLimit
 from babyskin.engine.assess import Engine
 from babyskin.kb.loader import load_kb
 from babyskin.settings import Settings
@@ -26,26 +27,40 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.engine = engine
     install_error_handlers(app)
 
-    @app.middleware("http")
-    async def limit_body(request: Request, call_next):
-        length = request.headers.get("content-length")
-        if length and length.isdigit() and int(length) > settings.max_body_bytes:
-            return error_response(
-                413, [f"request body is {length} bytes; the limit is {settings.max_body_bytes}"]
-            )
-        return await call_next(request)
+    app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
 
     @app.get("/healthz", tags=["meta"])
     def healthz() -> dict[str, object]:
         return {"ok": True, "kb_version": engine.kb.version, "conditions": len(engine.kb.conditions)}
 
     @app.get("/v1/ping", tags=["meta"], include_in_schema=False)
-    def ping() -> JSONResponse:
+    async def ping() -> JSONResponse:
         """A trivial endpoint: the baseline for throughput benchmarks."""
         return JSONResponse({"ok": True})
 
     from babyskin.api.routes import assess, check
 
+    app.state.answers = assess.AnswerCache()
     app.include_router(assess.router)
+    _register_schema(app, assess.AssessRequest)
     app.include_router(check.router)
     return app
+
+
+def _register_schema(app: FastAPI, model: type) -> None:
+    """Add a request model to the OpenAPI components (for routes that validate bodies themselves)."""
+    from fastapi.openapi.utils import get_openapi
+    from pydantic.json_schema import models_json_schema
+
+    def openapi() -> dict:
+        if app.openapi_schema:
+            return app.openapi_schema
+        schema = get_openapi(title=app.title, version=app.version, description=app.description,
+                             routes=app.routes)
+        _, defs = models_json_schema([(model, "validation")],
+                                     ref_template="#/components/schemas/{model}")
+        schema.setdefault("components", {}).setdefault("schemas", {}).update(defs.get("$defs", {}))
+        app.openapi_schema = schema
+        return schema
+
+    app.openapi = openapi  # type: ignore[method-assign]

@@ -7,5 +7,5 @@ from fastapi import Request
 from babyskin.engine.assess import Engine
 
 
-def get_engine(request: Request) -> Engine:
+async def get_engine(request: Request) -> Engine:
     return request.app.state.engine

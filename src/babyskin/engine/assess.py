@@ -14,11 +14,14 @@ from babyskin.answer.advice import advice_refs, build_advice, citations
 from babyskin.engine import explain, rank, red_flags, triage
 from babyskin.errors import InputError, UnknownWordError
 from babyskin.kb.loader import KnowledgeBase, load_kb
+from babyskin.kb.schema import Condition, RedFlag
 from babyskin.models import (
     MAX_AGE_DAYS,
+    Advice,
     Assessment,
     Audience,
     Candidate,
+    Citation,
     FindingGroup,
     Findings,
     FiredRedFlag,
@@ -37,13 +40,21 @@ FIELD_GROUP: dict[str, FindingGroup] = {
 }
 
 
-def check_findings(kb: KnowledgeBase, findings: Findings) -> None:
+def vocabulary(kb: KnowledgeBase) -> dict[str, dict[str, None]]:
+    """The valid words of each findings field (an ordered set: a dict with no values)."""
+    return {field: dict.fromkeys(w for w, f in kb.findings.items() if f.group is group)
+            for field, group in FIELD_GROUP.items()}
+
+
+def check_findings(kb: KnowledgeBase, findings: Findings,
+                   vocab: dict[str, dict[str, None]] | None = None) -> None:
     """Raise :class:`UnknownWordError` naming every word outside the vocabulary, with near ones."""
+    vocab = vocab or vocabulary(kb)
     problems: list[str] = []
-    for field, group in FIELD_GROUP.items():
+    for field in FIELD_GROUP:
         value = getattr(findings, field)
         words = [value] if isinstance(value, str) else list(value or ())
-        valid = [w for w, f in kb.findings.items() if f.group is group]
+        valid = vocab[field]
         for word in words:
             if word not in valid:
                 hint = nearest(word, valid)
@@ -71,48 +82,76 @@ class Engine:
 
     def __init__(self, kb: KnowledgeBase) -> None:
         self.kb = kb
+        self._advice_cache: dict[tuple[str, Audience, tuple[str, ...]],
+                                 tuple[Advice, tuple[Citation, ...], tuple[FiredRedFlag, ...]]] = {}
 
     @cached_property
     def model(self) -> rank.Model:
         return rank.compile_model(self.kb)
 
-    def assess(self, findings: Findings, audience: Audience = Audience.parent) -> Assessment:
-        kb = self.kb
-        check_findings(kb, findings)
-        model = self.model
-        ranked = rank.posterior(model, findings)
-        probabilities = dict(ranked)
-        fired = red_flags.fired_flags(kb.red_flags, findings, probabilities)
-        conds = [(kb.conditions[cid], p) for cid, p in ranked]
-        decision = triage.decide(fired, conds)
-        index = {cid: i for i, cid in enumerate(model.ids)}
-        candidates = []
-        for cond, p in conds[:TOP_N]:
-            for_, against = explain.reasons(kb, model, cond, index[cond.id], findings)
-            candidates.append(Candidate(
-                id=cond.id, name=cond.name, icd10cm=cond.icd10cm, probability=round(p, 4),
-                triage=cond.triage, for_=for_, against=against,
-            ))
-        lead = conds[0][0]
-        advice = build_advice(kb, lead, audience, fired)
-        refs = advice_refs(advice) + list(lead.findings.refs)
-        cautions = self._cautions(findings, lead)
-        return Assessment(
-            findings=findings,
-            audience=audience,
-            differential=tuple(candidates),
-            triage=decision,
-            red_flags=tuple(
+    @cached_property
+    def _vocab(self) -> dict[str, dict[str, None]]:
+        return vocabulary(self.kb)
+
+    @cached_property
+    def _explainer(self) -> explain.Explainer:
+        return explain.Explainer(self.kb, self.model)
+
+    @cached_property
+    def _index(self) -> dict[str, int]:
+        return {cid: i for i, cid in enumerate(self.model.ids)}
+
+    def _advice(self, lead: Condition, audience: Audience, fired: tuple[RedFlag, ...]
+                ) -> tuple[Advice, tuple[Citation, ...], tuple[FiredRedFlag, ...]]:
+        """Advice, citations and red-flag records: constants of (lead, audience, flags), cached."""
+        key = (lead.id, audience, tuple(f.id for f in fired))
+        cached = self._advice_cache.get(key)
+        if cached is None:
+            kb = self.kb
+            advice = build_advice(kb, lead, audience, fired)
+            refs = citations(kb, advice_refs(advice) + list(lead.findings.refs))
+            flags = tuple(
                 FiredRedFlag(
                     id=f.id, title=f.title, triage=f.triage,
                     parent_text=f.clinician_text if audience is Audience.clinician else f.parent_text,
                     refs=tuple(f.refs),
                 )
                 for f in fired
-            ),
+            )
+            cached = (advice, refs, flags)
+            if len(self._advice_cache) < 10_000:
+                self._advice_cache[key] = cached
+        return cached
+
+    def assess(self, findings: Findings, audience: Audience = Audience.parent) -> Assessment:
+        kb = self.kb
+        check_findings(kb, findings, self._vocab)
+        model = self.model
+        ranked = rank.posterior(model, findings)
+        probabilities = dict(ranked)
+        fired = red_flags.fired_flags(kb.red_flags, findings, probabilities)
+        conds = [(kb.conditions[cid], p) for cid, p in ranked]
+        decision = triage.decide(fired, conds)
+        fits = rank.age_fits(model, findings)
+        candidates = []
+        for cond, p in conds[:TOP_N]:
+            i = self._index[cond.id]
+            for_, against = self._explainer.reasons(i, findings, None if fits is None else fits[i])
+            candidates.append(Candidate(
+                id=cond.id, name=cond.name, icd10cm=cond.icd10cm, probability=round(p, 4),
+                triage=cond.triage, for_=for_, against=against,
+            ))
+        lead = conds[0][0]
+        advice, refs, flags = self._advice(lead, audience, tuple(fired))
+        return Assessment(
+            findings=findings,
+            audience=audience,
+            differential=tuple(candidates),
+            triage=decision,
+            red_flags=flags,
             advice=advice,
-            cautions=cautions,
-            references=citations(kb, refs),
+            cautions=self._cautions(findings, lead),
+            references=refs,
             kb_version=kb.version,
         )
 

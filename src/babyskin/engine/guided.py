@@ -37,7 +37,7 @@ from babyskin.engine.triage import SAFETY_THRESHOLD
 from babyskin.models import Assessment, Audience, FindingGroup, Findings, TriageLevel
 
 SETTLED = 0.85
-MIN_GAIN = 0.05
+MIN_GAIN = 0.02
 MAX_QUESTIONS = 12
 Answer = Literal["yes", "no", "not_sure"]
 OPENING_FIELDS = ("age_days", "onset_days", "duration_days", "gestation_weeks", "locations", "lesions",

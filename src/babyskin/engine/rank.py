@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from functools import lru_cache
 
 from babyskin.kb.loader import KnowledgeBase
 from babyskin.kb.schema import (
@@ -43,11 +44,10 @@ from babyskin.kb.schema import (
 )
 from babyskin.models import FindingGroup, Findings
 
-TEMPERED_GROUPS = frozenset({FindingGroup.locations, FindingGroup.lesions, FindingGroup.colors})
 AGE_FIT_FLOOR = 0.02
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Model:
     """The knowledge base compiled into log-likelihood tables."""
 
@@ -126,41 +126,45 @@ def age_fit(onset: tuple[int, int], duration_max: int, findings: Findings) -> fl
     return fit
 
 
+def age_fits(model: Model, findings: Findings) -> tuple[float, ...] | None:
+    """Each condition's :func:`age_fit`, or None when nothing about age or timing is known."""
+    if findings.age_days is None and findings.onset_days is None and findings.duration_days is None:
+        return None
+    return _age_fits(model, findings.age_days, findings.onset_days, findings.duration_days)
+
+
+@lru_cache(maxsize=4096)
+def _age_fits(model: Model, age: int | None, onset: int | None, duration: int | None
+              ) -> tuple[float, ...]:
+    timing = Findings(age_days=age, onset_days=onset, duration_days=duration)
+    return tuple(age_fit(window, longest, timing)
+                 for window, longest in zip(model.onset, model.duration_max, strict=True))
+
+
 def posterior(model: Model, findings: Findings) -> list[tuple[str, float]]:
     """(condition id, probability) for every condition, most likely first; sums to 1."""
     band = age_band(findings.age_days) if findings.age_days is not None else None
-    scores = list(model.log_prior[band])
-    n = len(scores)
-    for group, words in (
-        (FindingGroup.locations, findings.locations),
-        (FindingGroup.lesions, findings.lesions),
-        (FindingGroup.colors, findings.colors),
-    ):
-        known = [w for w in words if w in model.log_present]
-        if not known:
-            continue
-        factor = 1.0 / math.sqrt(len(known)) if group in TEMPERED_GROUPS else 1.0
-        for word in known:
-            row = model.log_present[word]
-            for i in range(n):
-                scores[i] += factor * row[i]
-    for word in (findings.size, findings.count, *findings.present):
-        if word and word in model.log_present:
-            row = model.log_present[word]
-            for i in range(n):
-                scores[i] += row[i]
+    scores = model.log_prior[band]
+    for words in (findings.locations, findings.lesions, findings.colors):
+        known = [model.log_present[w] for w in words if w in model.log_present]
+        if len(known) == 1:
+            scores = [s + v for s, v in zip(scores, known[0], strict=True)]
+        elif known:
+            factor = 1.0 / math.sqrt(len(known))
+            columns = zip(*known, strict=True)
+            scores = [s + factor * sum(column) for s, column in zip(scores, columns, strict=True)]
+    rows = [model.log_present[w] for w in (findings.size, findings.count, *findings.present)
+            if w and w in model.log_present]
     present = set(findings.present)
-    for word in findings.absent:
-        if word in model.log_absent and word not in present:
-            row = model.log_absent[word]
-            for i in range(n):
-                scores[i] += row[i]
-    if findings.age_days is not None or findings.onset_days is not None or findings.duration_days is not None:
-        for i in range(n):
-            scores[i] += math.log(age_fit(model.onset[i], model.duration_max[i], findings))
+    rows += [model.log_absent[w] for w in findings.absent
+             if w in model.log_absent and w not in present]
+    for row in rows:
+        scores = [s + v for s, v in zip(scores, row, strict=True)]
+    fits = age_fits(model, findings)
+    if fits is not None:
+        scores = [s + math.log(f) for s, f in zip(scores, fits, strict=True)]
     top = max(scores)
     weights = [math.exp(s - top) for s in scores]
     total = sum(weights)
-    ranked = sorted(zip(model.ids, (w / total for w in weights), strict=True),
-                    key=lambda item: (-item[1], item[0]))
-    return ranked
+    return sorted(zip(model.ids, (w / total for w in weights), strict=True),
+                  key=lambda item: (-item[1], item[0]))
