@@ -75,3 +75,15 @@ def test_cli_check_json_lines() -> None:
     last = json.loads(result.stdout.strip().splitlines()[-1])
     assert last["done"] is True
     assert last["assessment"]["differential"][0]["id"] == "milia"
+
+
+def test_adaptive_eval_reports_questions_beside_the_full_findings_run() -> None:
+    from tests.conftest import DEV_CASES
+
+    result = CliRunner().invoke(app, ["eval", str(DEV_CASES), "--adaptive", "--json"])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert data["mode"] == "adaptive" and data["questions_median"] >= 1
+    assert data["questions_p90"] <= MAX_QUESTIONS
+    assert set(data["full_findings"]) == {"top1", "top3", "triage_exact", "under_triage", "over_triage"}
+    assert data["under_triage"] == 0

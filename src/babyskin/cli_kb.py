@@ -26,17 +26,26 @@ def _load(path: Path | None, *, full: bool = False):
 
 
 @kb_app.command("lint")
-def lint(path: PathOpt = None) -> None:
+def lint(path: PathOpt = None, as_json: JsonOpt = False) -> None:
     """Validate the knowledge base; print every problem as path:record:field: problem."""
     from babyskin.kb.loader import load_kb
 
     try:
         kb = load_kb(path, full=True)
     except KnowledgeBaseError as error:
+        if as_json:
+            emit_json({"ok": False, "problems": error.problems})
+            raise typer.Exit(1) from None
         for problem in error.problems:
             err.print(problem, markup=False, highlight=False)
         err.print(f"[red]{len(error.problems)} problem(s)[/]")
         raise typer.Exit(1) from None
+    if as_json:
+        emit_json({"ok": True, "problems": [], "version": kb.version,
+                   "counts": {"conditions": len(kb.conditions), "findings": len(kb.findings),
+                              "red_flags": len(kb.red_flags), "references": len(kb.references),
+                              "claims": len(kb.claims)}})
+        return
     out.print(
         f"ok: {len(kb.conditions)} conditions, {len(kb.findings)} findings, {len(kb.red_flags)}"
         f" red flags, {len(kb.references)} references, {len(kb.claims)} claims"
@@ -76,6 +85,7 @@ def review(
     reviewer: Annotated[str, typer.Option(help="Who makes this move.")],
     note: Annotated[str | None, typer.Option(help="A note (required to reject).")] = None,
     path: PathOpt = None,
+    as_json: JsonOpt = False,
 ) -> None:
     """Move an entry through draft -> submitted -> under_review -> approved (or back to draft)."""
     from babyskin.kb.review import move, write_review
@@ -87,6 +97,10 @@ def review(
         write_review(kb.condition_files[cond.id], new)
     except BabyskinError as error:
         fail(error)
+    if as_json:
+        emit_json({"id": cond.id, "from": cond.review.status.value, "to": new.status.value,
+                   "review": new.model_dump(mode="json")})
+        return
     out.print(f"{cond.id}: {cond.review.status.value} -> {new.status.value} (by {reviewer})")
 
 

@@ -79,6 +79,7 @@ class Report:
     mode: Mode
     outcomes: list[Outcome] = field(default_factory=list)
     extraction: dict[str, float] | None = None
+    baseline: Report | None = None  # the full-findings run, beside an adaptive or text run
 
     def summary(self) -> dict[str, Any]:
         n = len(self.outcomes)
@@ -98,6 +99,10 @@ class Report:
             data["questions_p90"] = sorted(asked)[max(0, round(0.9 * len(asked)) - 1)]
         if self.extraction is not None:
             data["extraction"] = self.extraction
+        if self.baseline is not None:
+            full = self.baseline.summary()
+            data["full_findings"] = {k: full[k] for k in
+                                     ("top1", "top3", "triage_exact", "under_triage", "over_triage")}
         data["failures"] = [
             {"id": o.case.id, "expected": o.case.expected.diagnosis,
              "expected_triage": o.case.expected.triage.value, "answered": o.ranked[:3],
@@ -159,6 +164,8 @@ def evaluate_cases(cases: list[Case], mode: Mode = "findings") -> Report:
             report.outcomes.append(Outcome(case, _ranked(result), result.triage.level, asked))
     if mode == "text":
         report.extraction = extraction_scores(report.outcomes)
+    if mode != "findings":
+        report.baseline = evaluate_cases(cases, "findings")
     return report
 
 
@@ -204,6 +211,11 @@ def print_report(console: Any, report: Report) -> None:
     if "extraction" in summary:
         table.add_row("extraction precision", f"{summary['extraction']['precision']:.1%}")
         table.add_row("extraction recall", f"{summary['extraction']['recall']:.1%}")
+    if "full_findings" in summary:
+        table.add_section()
+        for key, value in summary["full_findings"].items():
+            shown = str(value) if key == "under_triage" else f"{value:.1%}"
+            table.add_row(f"{key} (all findings given)", shown)
     console.print(table)
     if summary["failures"]:
         fails = Table("case", "expected", "answered (top 3)", "triage expected -> answered",
