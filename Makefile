@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 SHARED ?= ../shared
 
-.PHONY: install run test lint bench safety clean
+.PHONY: install run test lint bench safety clean chromium
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "babyskin needs Python 3.11 or newer"'
@@ -24,11 +24,24 @@ lint: install
 	$(PY) -m ruff check src tests benchmarks
 	$(VENV)/bin/babyskin kb lint
 
-test: lint
+test: lint chromium
+	scripts/ensure-postgres.sh
 	$(PY) -m pytest
+
+# The browser tests drive Debian's Chromium; install it only when it is missing.
+chromium:
+	@test -x /usr/bin/chromium || { apt-get update && apt-get install -y chromium; }
 
 bench: install
 	$(PY) benchmarks/run.py --cases $(SHARED)/eval/dev_cases.yaml
+	$(PY) benchmarks/diary.py
+
+# The heavier safety checks (docs/safety/hazard-log.md): Hypothesis at a large budget, Schemathesis
+# against a live loopback server, a bounded load test; prints a summary table, fails on any failure.
+safety: install
+	scripts/ensure-postgres.sh
+	$(PY) -m ruff check safety
+	$(PY) -m safety.run
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache test-output

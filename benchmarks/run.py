@@ -190,12 +190,8 @@ def main() -> None:
     figures.update(bench_assess(args.cases, args.rounds))
     figures.update(bench_cold_start())
     figures.update(bench_http(args.seconds, case_bodies(args.cases)))
-    try:
-        from benchmarks_nlp import bench_nlp  # type: ignore[import-not-found]
-    except ImportError:
-        bench_nlp = None
-    if bench_nlp is not None:
-        figures.update(bench_nlp(args.cases))
+    figures.update(__import__("web").bench_web(args.seconds, args.cases))  # benchmarks/web.py
+    figures.update(__import__("nlp").bench_nlp(args.cases))  # benchmarks/nlp.py
     if args.json:
         print(json.dumps(figures, indent=2))
         return

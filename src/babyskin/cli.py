@@ -133,6 +133,27 @@ def show(
 
 
 @app.command()
+def ask(
+    text: Annotated[str, typer.Argument(help="Your question or description, in quotes; '-' reads stdin.")],
+    audience: AudienceOpt = Audience.parent,
+    conversation: Annotated[str | None, typer.Option(
+        "--conversation", "-c", help="The token from a previous answer, to continue it.")] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Ask in your own words: what was understood, then an answer from the knowledge base."""
+    from babyskin.answer.ask import answer_text, print_answer
+
+    try:
+        result = answer_text(sys.stdin.read() if text == "-" else text, audience, conversation=conversation)
+    except BabyskinError as error:
+        fail(error)
+    if as_json:
+        emit_json(result.model_dump(mode="json"))
+    else:
+        print_answer(out, result)
+
+
+@app.command()
 def compare(
     ids: Annotated[list[str], typer.Argument(help="Two to four condition ids.")],
     as_json: JsonOpt = False,

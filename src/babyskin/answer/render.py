@@ -108,7 +108,8 @@ def condition_json(kb: KnowledgeBase, cond: Condition, audience: Audience) -> di
         "faqs": faqs,
         "review": {**cond.review.model_dump(mode="json", exclude={"history"}),
                    "line": review_line(cond)},
-        "sources_note": cond.sources_note,
+        # where sources differ: a note for reviewers and clinicians (it may quote doses)
+        "sources_note": cond.sources_note if audience is Audience.clinician else None,
         "references": [c.model_dump(mode="json") for c in citations(kb, keys)],
     }
 

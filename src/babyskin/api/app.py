@@ -28,6 +28,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_error_handlers(app)
 
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
+    from babyskin.web.security import SecurityHeaders
+
+    app.add_middleware(SecurityHeaders)  # strict CSP and friends on every response
 
     @app.get("/healthz", tags=["meta"])
     def healthz() -> dict[str, object]:
@@ -44,6 +47,23 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(assess.router)
     _register_schema(app, assess.AssessRequest)
     app.include_router(check.router)
+    from babyskin.api.routes import ask
+
+    app.include_router(ask.router)
+    if settings.load_nlp:
+        ask.load_nlp(engine.kb)
+    from babyskin.api.routes import diary
+
+    app.state.diary_store = diary.open_store(settings)  # the DB engine; connects on first use
+    app.include_router(diary.router)
+    from babyskin.web.pages import mount_static
+    from babyskin.web.pages import router as web_router
+
+    app.include_router(web_router)
+    from babyskin.web.diary_pages import router as diary_pages_router
+
+    app.include_router(diary_pages_router)
+    mount_static(app)
     return app
 
 

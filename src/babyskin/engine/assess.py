@@ -9,6 +9,7 @@ candidate (:mod:`babyskin.engine.explain`); compose advice and citations for the
 from __future__ import annotations
 
 from functools import cached_property, lru_cache
+from itertools import combinations
 
 from babyskin.answer.advice import advice_refs, build_advice, citations
 from babyskin.engine import explain, rank, red_flags, triage
@@ -25,10 +26,13 @@ from babyskin.models import (
     FindingGroup,
     Findings,
     FiredRedFlag,
+    Triage,
+    TriageLevel,
 )
 from babyskin.text import nearest
 
 TOP_N = 5
+MAX_WARNING_WORDS = 3
 FIELD_GROUP: dict[str, FindingGroup] = {
     "locations": FindingGroup.locations,
     "lesions": FindingGroup.lesions,
@@ -132,6 +136,8 @@ class Engine:
         fired = red_flags.fired_flags(kb.red_flags, findings, probabilities)
         conds = [(kb.conditions[cid], p) for cid, p in ranked]
         decision = triage.decide(fired, conds)
+        if fired:
+            decision = self._never_lower(findings, fired, decision)
         fits = rank.age_fits(model, findings)
         candidates = []
         for cond, p in conds[:TOP_N]:
@@ -154,6 +160,39 @@ class Engine:
             references=refs,
             kb_version=kb.version,
         )
+
+    def _never_lower(self, findings: Findings, fired: list[RedFlag], decision: Triage) -> Triage:
+        """Warning signs must never lower the answer.
+
+        A red-flag finding is also evidence in the differential, so it can move probability away from
+        a serious condition that, without it, sat just above its safety threshold. To rule that out,
+        the answer is also worked out with the warning-sign words of the fired rules left out (every
+        subset of up to ``MAX_WARNING_WORDS`` of them, most severe rules first), and the most urgent
+        result is kept.
+        """
+        if decision.level is TriageLevel.emergency:
+            return decision
+        kb, model = self.kb, self.model
+        present = red_flags.present_words(findings)
+        words: list[str] = []
+        for flag in fired:  # most severe first
+            for word in (*flag.when.all, *flag.when.any, *flag.when.and_any):
+                if word in present and word not in words:
+                    words.append(word)
+        best = decision
+        for size in range(1, min(len(words), MAX_WARNING_WORDS) + 1):
+            for dropped in combinations(words[:MAX_WARNING_WORDS], size):
+                ranked = rank.posterior(model, without(findings, dropped))
+                level, reasons = triage.condition_level([(kb.conditions[c], p) for c, p in ranked])
+                if level.rank > best.level.rank:
+                    best = Triage(
+                        level=level, decided_by="condition", action=triage.ACTION[level],
+                        reasons=(f"without the warning sign(s) {', '.join(dropped)}, the answer would"
+                                 f" already be '{level}'", *reasons, *decision.reasons),
+                    )
+                    if level is TriageLevel.emergency:
+                        return best
+        return best
 
     def _cautions(self, findings: Findings, lead: object) -> tuple[str, ...]:
         out: list[str] = []
@@ -179,6 +218,18 @@ class Engine:
                 " to infection, so a lower threshold for seeing a doctor applies."
             )
         return tuple(out)
+
+
+def without(findings: Findings, words: tuple[str, ...]) -> Findings:
+    """``findings`` with these present words left out."""
+    drop = set(words)
+    data = findings.model_dump()
+    for field in ("locations", "lesions", "colors", "present"):
+        data[field] = tuple(w for w in data[field] if w not in drop)
+    for field in ("size", "count"):
+        if data[field] in drop:
+            data[field] = None
+    return Findings.model_construct(**data)  # already validated: only words are left out
 
 
 @lru_cache(maxsize=1)

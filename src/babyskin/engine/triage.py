@@ -66,6 +66,20 @@ def decide(
     )
 
 
+def condition_level(ranked: Sequence[tuple[Condition, float]]) -> tuple[TriageLevel, list[str]]:
+    """Rules 2 and 3 alone: the level the differential asks for, and why."""
+    if not ranked:
+        return TriageLevel.home, []
+    lead, p = ranked[0]
+    level, reasons = lead.triage, [f"leading diagnosis {lead.name} ({p:.0%}) is '{lead.triage}'"]
+    for cond, q in ranked[1:]:
+        if cond.triage.rank > level.rank and q >= SAFETY_THRESHOLD[cond.triage]:
+            level = cond.triage
+            reasons.insert(0, f"{cond.name} cannot be ruled out ({q:.0%}; the safety threshold for"
+                              f" '{cond.triage}' is {SAFETY_THRESHOLD[cond.triage]:.0%})")
+    return level, reasons
+
+
 def fail_safe(message: str) -> Triage:
     """The answer when the engine cannot assess: never 'home'."""
     return Triage(

@@ -86,4 +86,5 @@ class Entry(Base):
     kb_version: Mapped[str] = mapped_column(String(64))
     leading: Mapped[str | None] = mapped_column(String(NAME_MAX))
     triage: Mapped[str] = mapped_column(String(20))
+    red_flags: Mapped[list[dict[str, Any]]] = mapped_column(JsonDoc)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

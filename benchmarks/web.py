@@ -1,0 +1,185 @@
+"""Web benchmark: the answer page and ``POST /v1/assess`` against the trivial ``GET /v1/ping``.
+
+One server (``babyskin serve`` on a free loopback port), one run, the same bounded load for every
+endpoint (wrk: 2 threads, 8 connections, fixed duration), so the ratios cancel out the machine:
+
+* ``answer page``: ``POST /check`` with the finished guided-check trail of each dev case (the page a
+  parent sees after the last question: assessment + full HTML render), rotating through the cases;
+* ``/v1/assess``: the same cases' findings as JSON;
+* ``/ask`` (only when the free-text reader is installed): the cases' typed questions.
+
+Prints requests/s and p99 latency for each, and each as a ratio to ping. Run on its own with
+``python benchmarks/web.py [--seconds 5] [--cases FILE] [--json]``; ``make bench`` calls
+:func:`bench_web`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from urllib.parse import urlencode
+
+ROOT = Path(__file__).resolve().parents[1]
+BIN = Path(sys.executable).parent
+THREADS, CONNECTIONS = 2, 8
+UNITS_MS = {"us": 1e-3, "ms": 1.0, "s": 1e3, "m": 6e4}
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def wait_for(url: str, timeout: float = 180.0) -> None:
+    import httpx
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(url, timeout=2.0).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.2)
+    raise RuntimeError(f"the server did not start: {url}")
+
+
+def check_trails(cases_file: Path) -> tuple[list[str], list[str], list[str]]:
+    """Per dev case: the answer-page form body, the /v1/assess JSON body and the /ask form body."""
+    from babyskin.engine.assess import default_engine
+    from babyskin.engine.guided import next_step
+    from babyskin.evaluation import load_cases
+    from babyskin.web import check_flow as flow
+
+    engine = default_engine()
+    pages, assess, asks = [], [], []
+    for case in load_cases(cases_file):
+        truth = case.findings
+        age = truth.age_days if truth.age_days is not None else 30
+        duration = truth.duration_days if truth.duration_days is not None and truth.duration_days <= age \
+            else None
+        trail: list[flow.Entry] = [
+            ("age", [age, duration]), ("locations", list(truth.locations)),
+            ("lesions", list(truth.lesions)), ("colors", list(truth.colors)), ("size", truth.size),
+            ("count", truth.count), ("signs", list(truth.present)),
+        ]
+        while True:
+            findings, asked = flow.replay(trail)
+            step = next_step(engine, findings, asked, case.audience)
+            if step.done or step.question is None:
+                break
+            word = step.question.finding
+            answer = "yes" if word in truth.present else "no" if word in truth.absent else "not_sure"
+            trail.append(("q", [word, answer]))
+        form = {"trail": flow.dump_trail(trail), "action": "show", "audience": case.audience.value}
+        pages.append(urlencode(form))
+        assess.append(json.dumps({"findings": findings.model_dump(mode="json", exclude_defaults=True),
+                                  "audience": case.audience.value}))
+        if case.question:
+            asks.append(urlencode({"q": case.question, "audience": case.audience.value}))
+    return pages, assess, asks
+
+
+def wrk(url: str, seconds: int, bodies: list[str] | None = None,
+        content_type: str = "application/x-www-form-urlencoded") -> tuple[float, float]:
+    """(requests/s, p99 ms) under wrk's bounded load; with ``bodies``, POSTs them in turn."""
+    cmd = ["wrk", f"-t{THREADS}", f"-c{CONNECTIONS}", f"-d{seconds}s", "--latency"]
+    script = None
+    if bodies:
+        lines = ['wrk.method = "POST"', f'wrk.headers["Content-Type"] = "{content_type}"',
+                 "local bodies = {"]
+        lines += ["  " + json.dumps(body) + "," for body in bodies]  # JSON strings are Lua strings
+        lines += ["}", "local i = 0", "request = function()", "  i = i % #bodies + 1",
+                  "  return wrk.format(nil, nil, nil, bodies[i])", "end",
+                  "local errors = 0",
+                  "response = function(status) if status ~= 200 then errors = errors + 1 end end"]
+        with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as handle:
+            handle.write("\n".join(lines) + "\n")
+        script = handle.name
+        cmd += ["-s", script]
+    try:
+        result = subprocess.run([*cmd, url], check=True, capture_output=True, text=True)
+    finally:
+        if script:
+            os.unlink(script)
+    out = result.stdout
+    if "Non-2xx or 3xx responses" in out:
+        raise RuntimeError(f"{url}: some responses were errors, so the figures would mislead:\n{out}")
+    rps = re.search(r"Requests/sec:\s+([\d.]+)", out)
+    p99 = re.search(r"^\s+99%\s+([\d.]+)(us|ms|s|m)\s*$", out, re.MULTILINE)
+    if not (rps and p99):
+        raise RuntimeError(f"could not read wrk's output:\n{out}")
+    return float(rps.group(1)), float(p99.group(1)) * UNITS_MS[p99.group(2)]
+
+
+def reader_installed() -> bool:
+    try:
+        import babyskin.understand  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def bench_web(seconds: int = 5, cases_file: Path | None = None) -> dict[str, float | str]:
+    if shutil.which("wrk") is None:
+        raise RuntimeError("wrk is not installed: apt-get install -y wrk")
+    cases_file = cases_file or ROOT.parent / "shared/eval/dev_cases.yaml"
+    pages, assess_bodies, asks = check_trails(cases_file)
+    port = free_port()
+    with tempfile.TemporaryDirectory() as folder:
+        env = {**os.environ, "BABYSKIN_DATABASE_URL": f"sqlite:///{folder}/bench.db"}
+        server = subprocess.Popen([str(BIN / "babyskin"), "serve", "--port", str(port)], env=env,
+                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        try:
+            base = f"http://127.0.0.1:{port}"
+            wait_for(base + "/healthz")
+            wrk(base + "/v1/ping", 1)  # warm up
+            wrk(base + "/check", 1, pages)
+            ping_rps, ping_p99 = wrk(base + "/v1/ping", seconds)
+            figures: dict[str, float | str] = {
+                "web_load": f"wrk -t{THREADS} -c{CONNECTIONS} -d{seconds}s, {len(pages)} cases",
+                "web_ping_rps": ping_rps, "web_ping_p99_ms": ping_p99,
+            }
+            targets = [("answer_page", "/check", pages, "application/x-www-form-urlencoded"),
+                       ("assess_api", "/v1/assess", assess_bodies, "application/json")]
+            if asks and reader_installed():
+                targets.append(("ask_page", "/ask", asks, "application/x-www-form-urlencoded"))
+            for name, path, bodies, content_type in targets:
+                rps, p99 = wrk(base + path, seconds, bodies, content_type)
+                figures[f"web_{name}_rps"] = rps
+                figures[f"web_{name}_p99_ms"] = p99
+                figures[f"web_{name}_rps_to_ping"] = rps / ping_rps
+                figures[f"web_{name}_p99_to_ping"] = p99 / ping_p99
+            return figures
+        finally:
+            server.terminate()
+            server.wait(timeout=15)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--seconds", type=int, default=5)
+    parser.add_argument("--cases", type=Path, default=ROOT.parent / "shared/eval/dev_cases.yaml")
+    parser.add_argument("--json", action="store_true")
+    args = parser.parse_args()
+    figures = bench_web(args.seconds, args.cases)
+    if args.json:
+        print(json.dumps(figures, indent=2))
+        return
+    width = max(len(k) for k in figures)
+    for key, value in figures.items():
+        print(f"{key:<{width}}  {value:.3f}" if isinstance(value, float) else f"{key:<{width}}  {value}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,337 @@
+"""``DiaryStore``: every read and write of the diary, scoped to one family, one transaction each.
+
+Every method that takes a ``family_id`` only ever sees that family's rows: children are looked up by
+``(family_id, id)`` and entries through their child, so one family can never read, change or delete
+another's data. A write runs in one transaction and either commits whole or leaves the store as it
+was. Database failures become :class:`~babyskin.errors.StorageError` naming the database (password
+hidden) and the fix; no SQL parameter (diary text) is ever put into a message or a log.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import secrets
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from sqlalchemy import Engine, delete, func, select
+from sqlalchemy.exc import DBAPIError, IntegrityError, SQLAlchemyError
+from sqlalchemy.orm import Session
+
+from babyskin.errors import InputError, NotFound, StorageError
+from babyskin.store import migrate
+from babyskin.store.database import WRITE, describe, is_sqlite, make_engine
+from babyskin.store.records import (
+    ChildRecord,
+    EntryRecord,
+    EntrySummary,
+    FamilyRecord,
+    NewChild,
+    NewEntry,
+)
+from babyskin.store.tables import Child, Entry, Family
+
+EXPORT_FORMAT = "babyskin-diary-export"
+EXPORT_VERSION = 1
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def name_key(name: str) -> str:
+    return " ".join(name.split()).casefold()
+
+
+def _utc(moment: dt.datetime) -> dt.datetime:
+    """SQLite hands timestamps back without a zone; they were written in UTC."""
+    return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
+
+
+def _family(row: Family) -> FamilyRecord:
+    return FamilyRecord(id=row.id, name=row.name, created_at=_utc(row.created_at))
+
+
+def _child(row: Child) -> ChildRecord:
+    return ChildRecord(id=row.id, family_id=row.family_id, name=row.name, birth_date=row.birth_date,
+                       gestation_weeks=row.gestation_weeks, created_at=_utc(row.created_at))
+
+
+def _entry(row: Entry) -> EntryRecord:
+    return EntryRecord(
+        id=row.id, child_id=row.child_id, episode=row.episode, on=row.entry_date, text=row.text,
+        note=row.note, findings=row.findings, assessment=row.assessment, kb_version=row.kb_version,
+        leading=row.leading, triage=row.triage, red_flags=row.red_flags, created_at=_utc(row.created_at),
+    )
+
+
+SUMMARY_COLUMNS = (Entry.id, Entry.child_id, Entry.episode, Entry.entry_date, Entry.findings, Entry.leading,
+                   Entry.triage, Entry.red_flags)
+
+
+class DiaryStore:
+    """The diary on one database; safe to share between threads and requests (it holds no data)."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.engine: Engine = make_engine(url)
+        self._writer = self.engine.execution_options(**WRITE)
+        self._ready = False
+        self._ready_lock = threading.Lock()
+
+    # -- lifecycle -------------------------------------------------------------------------------
+
+    def migrate(self) -> bool:
+        """Run pending migrations (idempotent); ``True`` if any ran."""
+        with self._ready_lock:
+            try:
+                ran = migrate.upgrade(self.engine)
+            except SQLAlchemyError as error:
+                raise self._error(error) from None
+            self._ready = True
+            return ran
+
+    def ensure_ready(self) -> None:
+        if not self._ready:
+            self.migrate()
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    def _error(self, error: SQLAlchemyError) -> StorageError:
+        where = describe(self.engine.url)
+        if isinstance(error, IntegrityError):
+            return StorageError(f"the diary database at {where} refused a write (a constraint failed);"
+                                " nothing was saved")
+        reason = ""
+        if isinstance(error, DBAPIError) and error.orig is not None:
+            reason = str(error.orig).strip().splitlines()[0] if str(error.orig).strip() else ""
+        return StorageError(
+            f"the diary database is not available ({where}{': ' + reason if reason else ''}); check"
+            " BABYSKIN_DATABASE_URL and that the database is running"
+        )
+
+    @contextmanager
+    def _session(self, *, write: bool = False) -> Iterator[Session]:
+        self.ensure_ready()
+        try:
+            bind = self._writer if write else self.engine
+            with Session(bind, expire_on_commit=False) as session, session.begin():
+                yield session
+        except SQLAlchemyError as error:
+            raise self._error(error) from None
+
+    def _after_delete(self) -> None:
+        """On SQLite, fold the write-ahead log into the file so deleted text is gone from disk too."""
+        if not is_sqlite(self.engine):
+            return
+        try:
+            with self.engine.connect() as conn:
+                conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+        except SQLAlchemyError as error:
+            raise self._error(error) from None
+
+    # -- families --------------------------------------------------------------------------------
+
+    def create_family(self, name: str, *, cli_name: str | None = None) -> tuple[FamilyRecord, str]:
+        """A new family and its access token (shown once; only a hash is stored)."""
+        token = secrets.token_urlsafe(32)
+        with self._session(write=True) as session:
+            row = Family(name=name.strip() or "family", cli_name=cli_name, token_sha256=hash_token(token))
+            session.add(row)
+            session.flush()
+            return _family(row), token
+
+    def family_for_token(self, token: str) -> FamilyRecord | None:
+        with self._session() as session:
+            row = session.scalar(select(Family).where(Family.token_sha256 == hash_token(token)))
+            return _family(row) if row else None
+
+    def cli_family(self, cli_name: str) -> FamilyRecord:
+        """The family the command line uses under ``cli_name``, created on first use."""
+        with self._session() as session:
+            row = session.scalar(select(Family).where(Family.cli_name == cli_name))
+            if row:
+                return _family(row)
+        try:
+            return self.create_family(cli_name, cli_name=cli_name)[0]
+        except StorageError:  # another process created it first
+            with self._session() as session:
+                row = session.scalar(select(Family).where(Family.cli_name == cli_name))
+                if row is None:
+                    raise
+                return _family(row)
+
+    def delete_family(self, family_id: int) -> dict[str, int]:
+        """Delete the family with all its children and entries, for real; returns what was deleted."""
+        with self._session(write=True) as session:
+            counts = self._counts(session, family_id)
+            children = select(Child.id).where(Child.family_id == family_id)
+            session.execute(delete(Entry).where(Entry.child_id.in_(children)))
+            session.execute(delete(Child).where(Child.family_id == family_id))
+            session.execute(delete(Family).where(Family.id == family_id))
+        self._after_delete()
+        return counts
+
+    def _counts(self, session: Session, family_id: int) -> dict[str, int]:
+        children = session.scalar(select(func.count(Child.id)).where(Child.family_id == family_id)) or 0
+        entries = session.scalar(
+            select(func.count(Entry.id)).join(Child, Entry.child_id == Child.id)
+            .where(Child.family_id == family_id)
+        ) or 0
+        return {"children": children, "entries": entries}
+
+    # -- children --------------------------------------------------------------------------------
+
+    def add_child(self, family_id: int, child: NewChild) -> ChildRecord:
+        with self._session(write=True) as session:
+            if self._find_child(session, family_id, child.name) is not None:
+                raise InputError(f"a child called '{child.name}' is already in this diary; use another"
+                                 " name or nickname")
+            return _child(self._insert_child(session, family_id, child))
+
+    def _insert_child(self, session: Session, family_id: int, child: NewChild) -> Child:
+        name = " ".join(child.name.split())
+        row = Child(family_id=family_id, name=name, name_key=name_key(name), birth_date=child.birth_date,
+                    gestation_weeks=child.gestation_weeks)
+        session.add(row)
+        session.flush()
+        return row
+
+    def _find_or_insert_child(self, session: Session, family_id: int, child: NewChild) -> Child:
+        row = self._find_child(session, family_id, child.name)
+        if row is not None:
+            return row
+        try:
+            with session.begin_nested():  # a savepoint: another writer may add the same child first
+                return self._insert_child(session, family_id, child)
+        except IntegrityError:
+            row = self._find_child(session, family_id, child.name)
+            if row is None:
+                raise
+            return row
+
+    def _find_child(self, session: Session, family_id: int, name: str) -> Child | None:
+        return session.scalar(
+            select(Child).where(Child.family_id == family_id, Child.name_key == name_key(name))
+        )
+
+    def _own_child(self, session: Session, family_id: int, child_id: int) -> Child:
+        row = session.scalar(select(Child).where(Child.family_id == family_id, Child.id == child_id))
+        if row is None:
+            raise NotFound(f"no child with id {child_id} in this diary (list them with GET"
+                           " /v1/diary/children or `babyskin diary list`)")
+        return row
+
+    def find_child(self, family_id: int, name: str) -> ChildRecord | None:
+        with self._session() as session:
+            row = self._find_child(session, family_id, name)
+            return _child(row) if row else None
+
+    def get_child(self, family_id: int, child_id: int) -> ChildRecord:
+        with self._session() as session:
+            return _child(self._own_child(session, family_id, child_id))
+
+    def list_children(self, family_id: int) -> list[ChildRecord]:
+        with self._session() as session:
+            rows = session.scalars(select(Child).where(Child.family_id == family_id).order_by(Child.id))
+            return [_child(row) for row in rows]
+
+    def delete_child(self, family_id: int, child_id: int) -> dict[str, int]:
+        """Delete a child and all its entries, for real."""
+        with self._session(write=True) as session:
+            self._own_child(session, family_id, child_id)
+            entries = session.execute(delete(Entry).where(Entry.child_id == child_id)).rowcount
+            session.execute(delete(Child).where(Child.id == child_id, Child.family_id == family_id))
+        self._after_delete()
+        return {"children": 1, "entries": entries or 0}
+
+    # -- entries ---------------------------------------------------------------------------------
+
+    def add_entry(
+        self, family_id: int, child: int | NewChild, entry: NewEntry
+    ) -> tuple[ChildRecord, EntryRecord]:
+        """Save an assessed entry for a child (by id, or by name, creating it on first use).
+
+        The child (if new) and the entry are written in one transaction: both or neither.
+        """
+        with self._session(write=True) as session:
+            if isinstance(child, NewChild):
+                row = self._find_or_insert_child(session, family_id, child)
+            else:
+                row = self._own_child(session, family_id, child)
+            saved = Entry(
+                child_id=row.id, episode=entry.episode, entry_date=entry.on, text=entry.text,
+                note=entry.note, findings=entry.findings.model_dump(mode="json", exclude_defaults=True),
+                assessment=entry.assessment, kb_version=entry.kb_version, leading=entry.leading,
+                triage=entry.triage, red_flags=[f.model_dump(mode="json") for f in entry.red_flags],
+            )
+            session.add(saved)
+            session.flush()
+            return _child(row), _entry(saved)
+
+    def list_entries(self, family_id: int, child_id: int) -> list[EntryRecord]:
+        with self._session() as session:
+            self._own_child(session, family_id, child_id)
+            rows = session.scalars(
+                select(Entry).where(Entry.child_id == child_id).order_by(Entry.entry_date, Entry.id)
+            )
+            return [_entry(row) for row in rows]
+
+    def list_summaries(self, family_id: int, child_id: int, episode: str | None = None) -> list[EntrySummary]:
+        """A child's entries (of one episode, if given) without texts or full assessments."""
+        with self._session() as session:
+            self._own_child(session, family_id, child_id)
+            query = select(*SUMMARY_COLUMNS).where(Entry.child_id == child_id)
+            if episode is not None:
+                query = query.where(Entry.episode == episode)
+            rows = session.execute(query.order_by(Entry.entry_date, Entry.id))
+            return [EntrySummary(id=r.id, child_id=r.child_id, episode=r.episode, on=r.entry_date,
+                                 findings=r.findings, leading=r.leading, triage=r.triage,
+                                 red_flags=r.red_flags) for r in rows]
+
+    def get_entry(self, family_id: int, entry_id: int) -> EntryRecord:
+        with self._session() as session:
+            return _entry(self._own_entry(session, family_id, entry_id))
+
+    def _own_entry(self, session: Session, family_id: int, entry_id: int) -> Entry:
+        row = session.scalar(
+            select(Entry).join(Child, Entry.child_id == Child.id)
+            .where(Entry.id == entry_id, Child.family_id == family_id)
+        )
+        if row is None:
+            raise NotFound(f"no diary entry with id {entry_id} in this diary")
+        return row
+
+    def delete_entry(self, family_id: int, entry_id: int) -> dict[str, int]:
+        with self._session(write=True) as session:
+            session.delete(self._own_entry(session, family_id, entry_id))
+        self._after_delete()
+        return {"children": 0, "entries": 1}
+
+    # -- export ----------------------------------------------------------------------------------
+
+    def export_family(self, family_id: int) -> dict[str, Any]:
+        """Everything this family holds, as JSON-ready data (the token itself is never stored)."""
+        with self._session() as session:
+            family = session.get(Family, family_id)
+            if family is None:
+                raise NotFound(f"no family with id {family_id}")
+            children = []
+            rows = session.scalars(select(Child).where(Child.family_id == family_id).order_by(Child.id))
+            for child in rows.all():
+                entries = session.scalars(
+                    select(Entry).where(Entry.child_id == child.id).order_by(Entry.entry_date, Entry.id)
+                )
+                children.append({
+                    **_child(child).model_dump(mode="json"),
+                    "entries": [_entry(e).model_dump(mode="json") for e in entries],
+                })
+            return {
+                "format": EXPORT_FORMAT, "version": EXPORT_VERSION,
+                "exported_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+                "family": _family(family).model_dump(mode="json"), "children": children,
+            }

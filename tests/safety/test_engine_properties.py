@@ -1,0 +1,149 @@
+"""Property-based tests of the engine (Hypothesis): what must hold for every valid findings object.
+
+Budgets come from :mod:`tests.safety.budget` (fixed and derandomised in ``make test``; a large random
+search in ``make safety``).
+"""
+
+from __future__ import annotations
+
+import math
+import random
+
+import pytest
+from hypothesis import example, given
+from hypothesis import strategies as st
+
+from babyskin.engine.assess import Engine
+from babyskin.engine.rank import posterior
+from babyskin.models import MAX_AGE_DAYS, Findings, TriageLevel
+from tests.safety.budget import BUDGET, budget
+from tests.safety.strategies import BUNDLED_FINDINGS, BUNDLED_FINDINGS_DATA, bundled_kb, trigger
+
+# The strategies draw from the bundled KB, loaded on first draw; the tests take the session ``engine``
+# fixture, built from the same files.
+FINDINGS = BUNDLED_FINDINGS
+FLAG_IDS = st.deferred(lambda: st.sampled_from(sorted(bundled_kb().red_flags)))
+FLAG_IDS_ALWAYS = st.deferred(lambda: st.sampled_from(
+    sorted(f.id for f in bundled_kb().red_flags.values() if not f.applies_to)))
+
+# Found by this test (see docs/safety/hazard-log.md, open finding OF-1): petechiae added to a case
+# where staphylococcal scalded skin syndrome sat exactly on its 3% emergency threshold pushes it below
+# the threshold, so the answer falls from 'emergency' to the petechiae rule's 'urgent'.
+MONOTONE_COUNTEREXAMPLE = Findings(
+    age_days=183, onset_days=183, gestation_weeks=40,
+    locations=["skin_folds", "arms", "hands", "chest"], lesions=["erosion", "crust", "scale"],
+    count="few",
+)
+
+
+@BUDGET
+@given(FINDINGS)
+def test_probabilities_are_finite_non_negative_and_sum_to_one(engine: Engine, case: Findings) -> None:
+    ranked = posterior(engine.model, case)
+    assert len(ranked) == len(engine.kb.conditions)
+    assert all(math.isfinite(p) and 0.0 <= p <= 1.0 for _c, p in ranked)
+    assert math.fsum(p for _c, p in ranked) == pytest.approx(1.0, abs=1e-9)
+    shown = engine.assess(case).differential
+    assert shown and all(0.0 <= c.probability <= 1.0 for c in shown)
+    assert [c.probability for c in shown] == sorted((c.probability for c in shown), reverse=True)
+
+
+@BUDGET
+@given(FINDINGS, st.randoms(use_true_random=False))
+def test_the_answer_is_deterministic_and_ignores_word_order(
+    engine: Engine, case: Findings, rnd: random.Random
+) -> None:
+    first = engine.assess(case)
+    assert engine.assess(case) == first
+    assert Engine(engine.kb).assess(case) == first  # a fresh engine: no hidden state or cache effects
+    data = case.model_dump()
+    for field in ("locations", "lesions", "colors", "present", "absent"):
+        words = list(data[field])
+        rnd.shuffle(words)
+        data[field] = words
+    shuffled = engine.assess(Findings(**data))
+    assert [c.id for c in shuffled.differential] == [c.id for c in first.differential]
+    assert [c.probability for c in shuffled.differential] == [c.probability for c in first.differential]
+    assert shuffled.triage.level is first.triage.level
+    assert {f.id for f in shuffled.red_flags} == {f.id for f in first.red_flags}
+
+
+@BUDGET
+@given(FINDINGS)
+def test_every_fired_red_flag_is_a_floor_under_the_triage(engine: Engine, case: Findings) -> None:
+    result = engine.assess(case)
+    for flag in result.red_flags:
+        assert result.triage.level.rank >= flag.triage.rank, flag.id
+    if any(f.triage is TriageLevel.emergency for f in result.red_flags):
+        assert result.triage.level is TriageLevel.emergency
+        assert result.advice.see_doctor, "an emergency answer must say when to get help"
+
+
+@BUDGET
+@given(FINDINGS, FLAG_IDS_ALWAYS)
+def test_meeting_a_red_flag_rule_fires_it_and_triage_reaches_its_level(
+    engine: Engine, case: Findings, flag_id: str
+) -> None:
+    flag = engine.kb.red_flags[flag_id]
+    _before, after = trigger(flag, engine.kb, case)
+    result = engine.assess(after)
+    assert flag.id in {f.id for f in result.red_flags}
+    assert result.triage.level.rank >= flag.triage.rank
+    assert result.triage.level is not TriageLevel.home
+
+
+@BUDGET
+@given(FINDINGS, FLAG_IDS)
+@example(case=MONOTONE_COUNTEREXAMPLE, flag_id="purpura_well_baby")
+def test_adding_a_red_flag_finding_never_lowers_triage(engine: Engine, case: Findings, flag_id: str) -> None:
+    """The case made ready for the rule (age, excluded words) vs. the same with the rule's words added."""
+    flag = engine.kb.red_flags[flag_id]
+    before, after = trigger(flag, engine.kb, case)
+    low, high = engine.assess(before).triage.level, engine.assess(after).triage.level
+    assert high.rank >= low.rank, f"{flag_id}: {low} -> {high}"
+
+
+@BUDGET
+@given(FINDINGS)
+def test_removing_every_finding_never_crashes_and_says_it_is_uncertain(
+    engine: Engine, case: Findings
+) -> None:
+    for kept in (
+        Findings(),
+        Findings(age_days=case.age_days),
+        Findings(age_days=case.age_days, onset_days=case.onset_days, duration_days=case.duration_days,
+                 gestation_weeks=case.gestation_weeks),
+    ):
+        result = engine.assess(kept)
+        assert result.differential and result.triage.action and result.advice.summary
+        assert any("Very little was described" in c for c in result.cautions)
+
+
+@BUDGET
+@given(BUNDLED_FINDINGS_DATA, st.integers(MAX_AGE_DAYS + 1, 20_000))
+def test_an_age_past_24_months_is_answered_with_the_coverage_caution(
+    engine: Engine, data: dict, age: int
+) -> None:
+    data = {**data, "age_days": age, "onset_days": None}
+    result = engine.assess(Findings(**data))
+    assert any("birth to 24 months" in c for c in result.cautions)
+
+
+@budget(25)
+@given(BUNDLED_FINDINGS_DATA, st.sampled_from(["parent", "clinician"]))
+def test_any_valid_findings_round_trip_through_post_v1_assess_unchanged(
+    api, engine: Engine, data: dict, audience: str
+) -> None:
+    sent = {k: v for k, v in data.items() if v is not None}
+    response = api.post("/v1/assess", json={"findings": sent, "audience": audience})
+    assert response.status_code == 200, response.text
+    body = response.json()
+    echoed = body["findings"]
+    for key, value in sent.items():
+        assert echoed[key] == value, key
+    assert Findings(**echoed) == Findings(**sent)
+    direct = engine.assess(Findings(**sent), body["audience"])
+    assert body["triage"]["level"] == direct.triage.level.value
+    assert [c["id"] for c in body["differential"]] == [c.id for c in direct.differential]
+    again = api.post("/v1/assess", json={"findings": echoed, "audience": audience}).json()
+    assert again == body
