@@ -180,7 +180,8 @@ def test_the_order_entries_arrive_in_does_not_matter(kb: KnowledgeBase) -> None:
 def test_all_advice_is_knowledge_base_text_with_references(kb: KnowledgeBase) -> None:
     fever = fired(kb, "fever_under_3_months")
     entries = [entry(1, 20), entry(2, 30, present=("fever", "spreading"), red_flags=(fever,)),
-               entry(3, 60, "neonatal_acne"), entry(4, 300, "neonatal_acne")]
+               entry(3, 60, "neonatal_acne"), entry(4, 300, "neonatal_acne"),
+               entry(5, 320, "infantile_hemangioma", present=("growing",))]
     review = review_episode(kb, BIRTH, entries, TODAY)
     assert len(set(kinds(review))) == len(FlagKind)
     statements = kb_statements(kb)
@@ -195,3 +196,23 @@ def test_an_unknown_leading_diagnosis_has_no_course(kb: KnowledgeBase) -> None:
     assert review.course is None and review.check_due is False
     with pytest.raises(ValueError, match="at least one entry"):
         review_episode(kb, BIRTH, [], TODAY)
+
+
+def test_a_haemangioma_still_growing_after_its_growth_phase_is_flagged(kb: KnowledgeBase) -> None:
+    hemangioma = kb.conditions["infantile_hemangioma"]
+    limit = hemangioma.course.growth_stops_days
+    assert limit is not None
+    mark = {"locations": ("forehead",), "lesions": ("nodule",), "colors": ("red",)}
+    young = review_episode(kb, BIRTH, [entry(1, 40, "infantile_hemangioma", present=("growing",), **mark)],
+                           TODAY)
+    assert FlagKind.grows_past_phase not in kinds(young)
+    older = review_episode(kb, BIRTH, [
+        entry(1, 40, "infantile_hemangioma", present=("growing",), **mark),
+        entry(2, limit + 30, "infantile_hemangioma", present=("growing",), **mark),
+        entry(3, limit + 60, "infantile_hemangioma", present=("growing",), **mark),
+    ], TODAY)
+    [flag] = [f for f in older.flags if f.kind is FlagKind.grows_past_phase]
+    assert flag.entry_id == 2 and str(limit) in flag.reason
+    assert flag.advice[1].text == hemangioma.see_doctor[0].text
+    stopped = review_episode(kb, BIRTH, [entry(1, limit + 30, "infantile_hemangioma", **mark)], TODAY)
+    assert FlagKind.grows_past_phase not in kinds(stopped)

@@ -23,6 +23,9 @@ e.g. ``nappy area``). For each episode, from its latest leading diagnosis:
     advice = that rule's text, as stored with the assessment.
   - ``changed_diagnosis``: the leading diagnosis differs from the previous entry's; advice = the new
     diagnosis's summary and ``see_doctor``.
+  - ``grows_past_phase``: an entry reports the spot still growing at an age past the condition's
+    ``course.growth_stops_days`` (a haemangioma still growing after about 5 months); advice = the
+    course text and ``see_doctor``.
 
 Nothing here writes medical advice: titles and reasons only name findings, conditions, dates and the
 knowledge base's own numbers; every piece of advice is a knowledge-base statement.
@@ -58,6 +61,7 @@ START_WORDS: dict[str, str] = {
 class FlagKind(StrEnum):
     outlasts_course = "outlasts_course"
     changed_character = "changed_character"
+    grows_past_phase = "grows_past_phase"
     new_red_flag = "new_red_flag"
     changed_diagnosis = "changed_diagnosis"
 
@@ -236,6 +240,22 @@ def _outlast_flag(kb: KnowledgeBase, entry: EntryFacts, cond: Condition, course:
     )
 
 
+def _growth_flag(kb: KnowledgeBase, birth_date: dt.date, entry: EntryFacts, cond: Condition
+                 ) -> DiaryFlag | None:
+    limit = cond.course.growth_stops_days
+    age = (entry.on - birth_date).days
+    if limit is None or age <= limit or "growing" not in _present(entry.findings):
+        return None
+    return DiaryFlag(
+        kind=FlagKind.grows_past_phase, entry_id=entry.id, on=entry.on,
+        title=f"{cond.name} still growing at {age} days old",
+        reason=f"{cond.name} has usually stopped growing by about {limit} days of age; on {entry.on}"
+               f" it was reported as still getting bigger",
+        triage=entry.triage, advice=(statement(kb, cond.course.text.text, cond.course.text.refs),
+                                     *_see_doctor(kb, cond)),
+    )
+
+
 def review_episode(
     kb: KnowledgeBase, birth_date: dt.date, entries: Sequence[EntryFacts], today: dt.date
 ) -> EpisodeReview:
@@ -246,8 +266,14 @@ def review_episode(
     signs = warning_signs(kb)
     flags: list[DiaryFlag] = _red_flag_flags(kb, ordered[0], ())
     outlast_noted: set[str] = set()
+    growth_noted = False
     for i, entry in enumerate(ordered):
         current = kb.conditions.get(entry.leading or "")
+        if current is not None and not growth_noted:
+            growing = _growth_flag(kb, birth_date, entry, current)
+            if growing is not None:
+                flags.append(growing)
+                growth_noted = True
         if i:
             prev = ordered[i - 1]
             flags += _red_flag_flags(kb, entry, prev.red_flags)

@@ -217,6 +217,10 @@ class DayWindow(Record):
 
 class Course(Record):
     duration_days: DayWindow = Field(description="typical duration: min..max days")
+    growth_stops_days: int | None = Field(
+        default=None, ge=0,
+        description="age in days by which the lesion has usually stopped growing (e.g. haemangioma)",
+    )
     text: Statement
 
 
