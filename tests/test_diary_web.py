@@ -366,3 +366,12 @@ def test_a_text_entry_is_read_then_assessed(app: FastAPI) -> None:
                                        follow_redirects=False))
     one = entry_html(client.get(f"/diary/children/{child_id}").text, entry_id)
     assert words in one and "Milia" in one and "triage-home" in one
+
+
+def test_the_footer_never_says_nothing_is_stored_on_diary_pages(app: FastAPI) -> None:
+    client = TestClient(app)
+    home = client.get("/").text
+    assert "Nothing you type here is stored" in home
+    diary = client.get("/diary").text
+    assert "Nothing you type" not in diary
+    assert "The diary keeps what you save in it" in diary

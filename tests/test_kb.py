@@ -143,3 +143,29 @@ def test_lint_reports_every_problem_not_just_the_first(kb_copy: Path) -> None:
     edit_condition(kb_copy, "milia", lambda d: d.update({"triage": "later", "colour": "x"}))
     problems = lint_problems(kb_copy)
     assert len([p for p in problems if "milia.yaml" in p]) >= 2
+
+
+def test_the_compiled_cache_is_used_and_never_stale(kb_copy: Path, monkeypatch: pytest.MonkeyPatch,
+                                                    tmp_path: Path) -> None:
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    first = load_kb(kb_copy)
+    cached = list((tmp_path / "cache").rglob("kb-*.pickle"))
+    assert len(cached) == 1
+    again = load_kb(kb_copy)
+    assert again.version == first.version and again.conditions == first.conditions
+    assert again.condition_files["milia"] == kb_copy / "conditions" / "milia.yaml"
+    edit_condition(kb_copy, "milia", lambda d: d.update({"name": "Milia (edited)"}))
+    changed = load_kb(kb_copy)
+    assert changed.version != first.version and changed.conditions["milia"].name == "Milia (edited)"
+    cached[0].write_bytes(b"not a pickle")
+    edit_condition(kb_copy, "milia", lambda d: d.update({"name": "Milia"}))
+    assert load_kb(kb_copy).conditions["milia"].name == "Milia"
+
+
+def test_a_broken_kb_is_never_served_from_the_cache(kb_copy: Path, monkeypatch: pytest.MonkeyPatch,
+                                                     tmp_path: Path) -> None:
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    load_kb(kb_copy)
+    edit_condition(kb_copy, "milia", lambda d: d["findings"]["typical"].update({"nosee": "often"}))
+    with pytest.raises(KnowledgeBaseError):
+        load_kb(kb_copy)

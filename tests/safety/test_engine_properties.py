@@ -26,9 +26,9 @@ FLAG_IDS = st.deferred(lambda: st.sampled_from(sorted(bundled_kb().red_flags)))
 FLAG_IDS_ALWAYS = st.deferred(lambda: st.sampled_from(
     sorted(f.id for f in bundled_kb().red_flags.values() if not f.applies_to)))
 
-# Found by this test (see docs/safety/hazard-log.md, open finding OF-1): petechiae added to a case
-# where staphylococcal scalded skin syndrome sat exactly on its 3% emergency threshold pushes it below
-# the threshold, so the answer falls from 'emergency' to the petechiae rule's 'urgent'.
+# Found by this test (docs/safety/hazard-log.md, OF-1, now fixed): petechiae added to a case where
+# staphylococcal scalded skin syndrome sat exactly on its 3% emergency threshold pushed it below the
+# threshold, so the answer fell from 'emergency' to the petechiae rule's 'urgent'. Kept as an example.
 MONOTONE_COUNTEREXAMPLE = Findings(
     age_days=183, onset_days=183, gestation_weeks=40,
     locations=["skin_folds", "arms", "hands", "chest"], lesions=["erosion", "crust", "scale"],

@@ -9,8 +9,12 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pydantic import BaseModel
+
+if TYPE_CHECKING:
+    from babyskin.kb.loader import KnowledgeBase
 
 from babyskin.kb.schema import Condition, Statement, Verdict
 from babyskin.text import nearest
@@ -19,7 +23,7 @@ ADVICE_FIELDS = ("summary", "appearance", "cause", "home_care", "donts", "see_do
                  "faqs", "course", "contagious")
 
 
-def check_kb(kb, *, full: bool = False) -> list[str]:
+def check_kb(kb: KnowledgeBase, *, full: bool = False) -> list[str]:
     problems: list[str] = []
     problems += _check_findings(kb)
     problems += _check_refs(kb)
@@ -29,12 +33,12 @@ def check_kb(kb, *, full: bool = False) -> list[str]:
     return problems
 
 
-def _unknown_finding(kb, word: str) -> str:
+def _unknown_finding(kb: KnowledgeBase, word: str) -> str:
     hint = nearest(word, kb.findings)
     return f"unknown finding '{word}'" + (f" (did you mean: {', '.join(hint)}?)" if hint else "")
 
 
-def _check_findings(kb) -> list[str]:
+def _check_findings(kb: KnowledgeBase) -> list[str]:
     problems = []
     path = kb.root / "findings.yaml"
     seen: dict[str, str] = {}
@@ -69,7 +73,7 @@ def iter_statements(obj: object, where: str = "") -> Iterator[tuple[str, str, li
             yield from iter_statements(item, f"{where}.{key}")
 
 
-def _check_refs(kb) -> list[str]:
+def _check_refs(kb: KnowledgeBase) -> list[str]:
     problems = []
 
     def check(path: Path, record: str, field: str, refs: list[str]) -> None:
@@ -97,7 +101,7 @@ def _check_refs(kb) -> list[str]:
     return problems
 
 
-def _check_red_flags(kb) -> list[str]:
+def _check_red_flags(kb: KnowledgeBase) -> list[str]:
     problems = []
     path = kb.root / "red_flags.yaml"
     for flag in kb.red_flags.values():
@@ -118,7 +122,7 @@ def _icd_valid(code: str) -> bool:
     return bool(icd.is_valid_item(code))
 
 
-def _check_conditions(kb, *, full: bool) -> list[str]:
+def _check_conditions(kb: KnowledgeBase, *, full: bool) -> list[str]:
     problems = []
     names: dict[str, str] = {}
     for cond in kb.conditions.values():
@@ -159,7 +163,8 @@ def advice_texts(cond: Condition) -> Iterator[tuple[str, str]]:
             yield where, text
 
 
-def _check_claims(kb) -> list[str]:
+def _check_claims(kb: KnowledgeBase) -> list[str]:
+    """Claims name known conditions, and no advice text repeats a rejected claim."""
     problems = []
     patterns = []
     for claim in kb.claims.values():

@@ -6,7 +6,10 @@ A knowledge base that has any problem does not load: :func:`load_kb` raises
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
+import os
+import pickle
 from dataclasses import dataclass, field
 from functools import cached_property
 from importlib import resources
@@ -100,19 +103,66 @@ def _load_list(model: type[T], path: Path, problems: list[str], *, key: str = "i
     return out
 
 
+def kb_digest(root: Path) -> str:
+    """A hash of every knowledge-base file's name and bytes: the knowledge base's version."""
+    digest = hashlib.sha256()
+    for path in sorted(root.rglob("*.yaml")):
+        digest.update(str(path.relative_to(root)).encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def _cache_file(digest: str) -> Path | None:
+    """Where the compiled copy of this knowledge base lives: named by the data's hash and by the code
+    that reads it (a change to the record types makes an old copy unusable)."""
+    if os.environ.get("BABYSKIN_KB_CACHE", "1") == "0":
+        return None
+    from platformdirs import user_cache_dir
+
+    code = hashlib.sha256(digest.encode())
+    here = Path(__file__).resolve().parent
+    for module in (here / "schema.py", here / "loader.py", here / "checks.py", here.parent / "models.py"):
+        code.update(module.read_bytes())
+    return Path(user_cache_dir("babyskin", appauthor=False)) / f"kb-{code.hexdigest()[:24]}.pickle"
+
+
 def load_kb(root: Path | None = None, *, check: bool = True, full: bool = False) -> KnowledgeBase:
     """Load and validate the knowledge base in ``root`` (default: the bundled one).
 
-    ``full`` adds the slower checks that need outside data (ICD-10-CM codes); ``kb lint`` and the
-    tests run them, the server and the CLI's assess do not.
+    ``full`` adds the check that needs outside data (ICD-10-CM codes); ``kb lint`` and the tests run
+    it, the server and the CLI do not.
+
+    A knowledge base that passed its checks is kept, compiled, in the user's cache folder under the hash
+    of its files (``BABYSKIN_KB_CACHE=0`` turns this off): the next start reads that instead of parsing
+    the YAML again. Any change to any file changes the hash, so a stale copy is never used.
     """
     root = Path(root) if root else default_kb_dir()
+    digest = kb_digest(root)
+    cache = _cache_file(digest) if check and not full else None
+    if cache is not None and cache.is_file():
+        try:
+            with cache.open("rb") as handle:
+                cached = pickle.load(handle)  # our own cache file, named by the content hash
+            if isinstance(cached, KnowledgeBase) and cached.version == digest[:12]:
+                return dataclasses.replace(cached, root=root, condition_files={
+                    cid: root / "conditions" / path.name for cid, path in cached.condition_files.items()})
+        except Exception:  # a broken cache is only a slower start
+            cache.unlink(missing_ok=True)
+    kb = _load_and_check(root, digest, check=check, full=full)
+    if cache is not None:
+        try:
+            cache.parent.mkdir(parents=True, exist_ok=True)
+            partial = cache.with_suffix(f".{os.getpid()}.tmp")
+            with partial.open("wb") as handle:
+                pickle.dump(kb, handle, protocol=pickle.HIGHEST_PROTOCOL)
+            partial.replace(cache)
+        except OSError:
+            pass  # read-only home: no cache, same answers
+    return kb
+
+
+def _load_and_check(root: Path, digest: str, *, check: bool, full: bool) -> KnowledgeBase:
     problems: list[str] = []
-    digest = hashlib.sha256()
-    files = sorted(p for p in root.rglob("*.yaml"))
-    for path in files:
-        digest.update(path.name.encode())
-        digest.update(path.read_bytes())
     references = _load_list(Reference, root / "references.yaml", problems, key="key")
     findings = _load_list(FindingDef, root / "findings.yaml", problems)
     red_flags = _load_list(RedFlag, root / "red_flags.yaml", problems)
@@ -142,7 +192,7 @@ def load_kb(root: Path | None = None, *, check: bool = True, full: bool = False)
         red_flags=red_flags,
         conditions=conditions,
         claims=claims,
-        version=digest.hexdigest()[:12],
+        version=digest[:12],
         condition_files=condition_files,
     )
     if check:

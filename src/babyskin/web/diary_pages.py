@@ -154,12 +154,12 @@ def _new_child(form: Form) -> NewChild:
     birth = _date(form.get("birth_date"), "Birth date")
     gestation = form.get("gestation").strip()
     problems = [] if birth else ["Birth date: please enter your baby's birth date"]
-    if gestation and not gestation.isdigit():
+    if gestation and not gestation.isdecimal():
         problems.append("Born at: enter a whole number of weeks, like 38, or leave it blank")
     if problems:
         raise InputError("; ".join(problems), problems=problems)
     assert birth is not None
-    return NewChild(name=" ".join(form.get("name").split())[: NAME_MAX + 1], birth_date=birth,
+    return NewChild(name=" ".join(form.get("name").split()), birth_date=birth,
                     gestation_weeks=int(gestation) if gestation else None)
 
 
