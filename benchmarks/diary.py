@@ -31,7 +31,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
 sys.path.insert(0, str(ROOT / "benchmarks"))
-from run import free_port, wait_for  # noqa: E402  (the shared server helpers of benchmarks/run.py)
+from support import free_port, wait_for  # noqa: E402  (the shared server helpers of the benchmarks)
 
 BORN = dt.date.today() - dt.timedelta(days=40)
 MILIA = {"locations": ["nose", "cheeks"], "lesions": ["papule"], "colors": ["white"], "size": "pinpoint",

@@ -20,12 +20,13 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import socket
 import statistics
 import subprocess
 import sys
 import time
 from pathlib import Path
+
+from support import free_port, print_figures
 
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
@@ -105,12 +106,6 @@ def bench_startup() -> dict[str, float]:
     return {"startup_nlp_s": ours, "startup_bare_medspacy_s": bare, "startup_ratio": ours / bare}
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 def _rss_mb(pid: int) -> float:
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
         if line.startswith("VmRSS:"):
@@ -121,7 +116,7 @@ def _rss_mb(pid: int) -> float:
 def server_rss(load_nlp: bool, texts: list[str]) -> float:
     import httpx
 
-    port = _free_port()
+    port = free_port()
     env = {**os.environ, "BABYSKIN_LOAD_NLP": "1" if load_nlp else "0"}
     server = subprocess.Popen([str(BIN / "babyskin"), "serve", "--port", str(port)], env=env,
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -184,9 +179,7 @@ def main() -> None:
     if args.json:
         print(json.dumps(figures, indent=2))
         return
-    width = max(len(k) for k in figures)
-    for key, value in figures.items():
-        print(f"{key:<{width}}  {value:.3f}" if isinstance(value, float) else f"{key:<{width}}  {value}")
+    print_figures(figures)
 
 
 if __name__ == "__main__":

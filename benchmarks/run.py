@@ -15,13 +15,14 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import socket
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
+
+from support import free_port, print_figures, wait_for
 
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
@@ -75,25 +76,6 @@ def bench_cold_start(runs: int = 5) -> dict[str, float]:
         subprocess.run(cmd, check=True, capture_output=True)
         times.append(time.perf_counter() - start)
     return {"cli_cold_start_median_s": statistics.median(times), "cli_cold_start_max_s": max(times)}
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def wait_for(url: str, timeout: float = 60.0) -> None:
-    import httpx
-
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(url, timeout=1.0).status_code == 200:
-                return
-        except httpx.HTTPError:
-            time.sleep(0.2)
-    raise RuntimeError(f"server did not start: {url}")
 
 
 def wrk(url: str, seconds: int, bodies: list[dict] | None, unique: bool = False) -> float:
@@ -195,10 +177,7 @@ def main() -> None:
     if args.json:
         print(json.dumps(figures, indent=2))
         return
-    width = max(len(k) for k in figures)
-    for key, value in figures.items():
-        shown = f"{value:.3f}" if isinstance(value, float) else str(value)
-        print(f"{key:<{width}}  {shown}")
+    print_figures(figures)
 
 
 if __name__ == "__main__":
