@@ -59,9 +59,13 @@ def hypothesis_part(examples: int) -> Row:
     counts = {k: int(v) for v, k in re.findall(r"(\d+) (passed|failed|errors?|skipped|xfailed)", out)}
     failed = counts.get("failed", 0) + counts.get("error", 0) + counts.get("errors", 0)
     if done.returncode != 0:
+        log = OUTPUT.with_name("safety-pytest.log")
+        log.parent.mkdir(parents=True, exist_ok=True)
+        log.write_text(out, encoding="utf-8")
         for line in out.splitlines():
-            if line.startswith(("FAILED", "ERROR")):
+            if line.startswith(("FAILED", "ERROR")) or line.startswith("E       AssertionError"):
                 say(line)
+        say(f"full pytest output: {log.relative_to(ROOT)}")
         if failed == 0:
             failed = 1
             say(out[-2000:])
@@ -99,7 +103,7 @@ def schemathesis_part(examples: int, limit_s: float) -> Row:
     statuses = ", ".join(f"{code}: {n}" for code, n in sorted(report.statuses().items()))
     figures = (f"{len(report.operations)} operations; slowest {report.slowest_s * 1e3:.0f} ms;"
                f" statuses {statuses}")
-    failures = len(report.failures) + (0 if alive else 1)
+    failures = report.failure_count + (0 if alive else 1)
     return Row("API fuzzing (Schemathesis, live loopback)",
                f"{examples} cases/operation/mode, <= {limit_s:g} s/request", report.tried, failures,
                figures, time.monotonic() - started)

@@ -31,7 +31,8 @@ class OperationReport:
     path: str
     tried: int = 0
     statuses: Counter[int] = field(default_factory=Counter)
-    failures: list[str] = field(default_factory=list)
+    failures: list[str] = field(default_factory=list)  # the first few, as examples
+    failure_count: int = 0
     slowest_s: float = 0.0
 
     @property
@@ -50,6 +51,10 @@ class FuzzReport:
     @property
     def failures(self) -> list[str]:
         return [f"{op.name}: {failure}" for op in self.operations for failure in op.failures]
+
+    @property
+    def failure_count(self) -> int:
+        return sum(op.failure_count for op in self.operations)
 
     @property
     def slowest_s(self) -> float:
@@ -140,6 +145,7 @@ def _run_mode(operation: Any, mode: Any, report: OperationReport, *, examples: i
 
 
 def _keep(report: OperationReport, keep: int, failure: str) -> None:
+    report.failure_count += 1
     if len(report.failures) < keep:
         report.failures.append(failure)
     elif len(report.failures) == keep:

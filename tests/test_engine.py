@@ -172,3 +172,17 @@ def test_unreviewed_content_says_so(engine: Engine) -> None:
 
 def test_assessment_is_deterministic(engine: Engine) -> None:
     assert engine.assess(MILIA) == engine.assess(MILIA)
+
+
+def test_an_overdue_review_is_said_in_the_answer(kb: KnowledgeBase) -> None:
+    import datetime as dt
+
+    from babyskin.answer.advice import review_line
+    from babyskin.kb.schema import Review, ReviewStatus
+
+    milia = kb.conditions["milia"]
+    approved = milia.model_copy(update={"review": Review(
+        status=ReviewStatus.approved, reviewer="Dr Lee", reviewed_on=dt.date(2024, 1, 1),
+        updated_on=dt.date(2024, 1, 1))})
+    assert "Review overdue" in review_line(approved, dt.date(2026, 11, 23))
+    assert "Review overdue" not in review_line(approved, dt.date(2024, 6, 1))

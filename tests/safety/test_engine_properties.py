@@ -34,6 +34,11 @@ MONOTONE_COUNTEREXAMPLE = Findings(
     locations=["skin_folds", "arms", "hands", "chest"], lesions=["erosion", "crust", "scale"],
     count="few",
 )
+# Found by `make safety` (OF-7): a sixth site ("eyelids", from the eyelid-haemangioma rule) moves atopic
+# dermatitis from 10.6% to 9%, below the 10% at which the 'widespread eczema' rule applies, so 'soon'
+# falls to 'home'.
+UNFIRED_FLAG_COUNTEREXAMPLE = Findings(locations=["palms", "face", "nose", "cheeks", "forehead"],
+                                       lesions=["papule"])
 
 
 @BUDGET
@@ -95,6 +100,7 @@ def test_meeting_a_red_flag_rule_fires_it_and_triage_reaches_its_level(
 @BUDGET
 @given(FINDINGS, FLAG_IDS)
 @example(case=MONOTONE_COUNTEREXAMPLE, flag_id="purpura_well_baby")
+@example(case=UNFIRED_FLAG_COUNTEREXAMPLE, flag_id="eyelid_hemangioma")
 def test_adding_a_red_flag_finding_never_lowers_triage(engine: Engine, case: Findings, flag_id: str) -> None:
     """The case made ready for the rule (age, excluded words) vs. the same with the rule's words added."""
     flag = engine.kb.red_flags[flag_id]

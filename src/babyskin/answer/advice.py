@@ -8,6 +8,7 @@ who reviewed it and when, anything else says it is pending clinical review.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable, Sequence
 
 from babyskin.kb.loader import KnowledgeBase
@@ -31,10 +32,17 @@ def _from_kb(kb: KnowledgeBase, items: Iterable[KbStatement]) -> tuple[Statement
     return tuple(statement(kb, s.text, s.refs) for s in items)
 
 
-def review_line(cond: Condition) -> str:
+def review_line(cond: Condition, today: dt.date | None = None) -> str:
+    """What a reader is told about the review of this content (an overdue review is said so)."""
+    from babyskin.kb.review import STALE_AFTER_DAYS, is_stale
+
     review = cond.review
     if review.status is ReviewStatus.approved:
-        return f"Reviewed by {review.reviewer} on {review.reviewed_on}; last updated {review.updated_on}."
+        line = f"Reviewed by {review.reviewer} on {review.reviewed_on}; last updated {review.updated_on}."
+        if is_stale(review, today or dt.date.today()):
+            line += (f" Review overdue: more than {STALE_AFTER_DAYS // 30} months old, so newer guidance"
+                     " may not be reflected yet.")
+        return line
     return (
         f"Pending clinical review: this content is '{review.status.value.replace('_', ' ')}' and has not"
         f" yet been approved by a clinician (last updated {review.updated_on})."

@@ -8,8 +8,8 @@ candidate (:mod:`babyskin.engine.explain`); compose advice and citations for the
 
 from __future__ import annotations
 
+from collections import deque
 from functools import cached_property, lru_cache
-from itertools import combinations
 
 from babyskin.answer.advice import advice_refs, build_advice, citations
 from babyskin.engine import explain, rank, red_flags, triage
@@ -32,7 +32,7 @@ from babyskin.models import (
 from babyskin.text import nearest
 
 TOP_N = 5
-MAX_WARNING_WORDS = 3
+MAX_REMOVALS = 12
 FIELD_GROUP: dict[str, FindingGroup] = {
     "locations": FindingGroup.locations,
     "lesions": FindingGroup.lesions,
@@ -136,8 +136,7 @@ class Engine:
         fired = red_flags.fired_flags(kb.red_flags, findings, probabilities)
         conds = [(kb.conditions[cid], p) for cid, p in ranked]
         decision = triage.decide(fired, conds)
-        if fired:
-            decision = self._never_lower(findings, fired, decision)
+        decision = self._never_lower(findings, decision)
         fits = rank.age_fits(model, findings)
         candidates = []
         for cond, p in conds[:TOP_N]:
@@ -161,38 +160,55 @@ class Engine:
             kb_version=kb.version,
         )
 
-    def _never_lower(self, findings: Findings, fired: list[RedFlag], decision: Triage) -> Triage:
+    def _never_lower(self, findings: Findings, decision: Triage) -> Triage:
         """Warning signs must never lower the answer.
 
-        A red-flag finding is also evidence in the differential, so it can move probability away from
-        a serious condition that, without it, sat just above its safety threshold. To rule that out,
-        the answer is also worked out with the warning-sign words of the fired rules left out (every
-        subset of up to ``MAX_WARNING_WORDS`` of them, most severe rules first), and the most urgent
-        result is kept.
+        A red-flag finding is also evidence in the differential: it can move probability away from a
+        serious condition that, without it, sat just above its safety threshold, or away from the
+        condition a condition-scoped rule needs (``applies_to``). So the answer is also worked out with
+        the words of every rule that matches the findings left out (all of a rule's words at once, then
+        one word at a time; a breadth-first search over such removals, at most ``MAX_REMOVALS``
+        states), and the most urgent answer is kept.
+        Each state is judged plainly: its own red flags and its own differential.
         """
         if decision.level is TriageLevel.emergency:
             return decision
         kb, model = self.kb, self.model
-        present = red_flags.present_words(findings)
-        words: list[str] = []
-        for flag in fired:  # most severe first
-            for word in (*flag.when.all, *flag.when.any, *flag.when.and_any):
-                if word in present and word not in words:
-                    words.append(word)
-        best = decision
-        for size in range(1, min(len(words), MAX_WARNING_WORDS) + 1):
-            for dropped in combinations(words[:MAX_WARNING_WORDS], size):
-                ranked = rank.posterior(model, without(findings, dropped))
-                level, reasons = triage.condition_level([(kb.conditions[c], p) for c, p in ranked])
-                if level.rank > best.level.rank:
-                    best = Triage(
-                        level=level, decided_by="condition", action=triage.ACTION[level],
-                        reasons=(f"without the warning sign(s) {', '.join(dropped)}, the answer would"
-                                 f" already be '{level}'", *reasons, *decision.reasons),
-                    )
+        best, best_removed = decision.level, frozenset[str]()
+        seen: set[frozenset[str]] = {frozenset()}
+        queue: deque[frozenset[str]] = deque([frozenset()])
+        while queue and len(seen) <= MAX_REMOVALS:
+            removed = queue.popleft()
+            state = without(findings, tuple(sorted(removed))) if removed else findings
+            matched = red_flags.matching(self._flags_by_urgency, state)
+            if removed:
+                probabilities = dict(rank.posterior(model, state))
+                level = max(red_flags.fired_level(matched, probabilities),
+                            triage.condition_level_only(kb, probabilities), key=lambda t: t.rank)
+                if level.rank > best.rank:
+                    best, best_removed = level, removed
                     if level is TriageLevel.emergency:
-                        return best
-        return best
+                        break
+            for words in red_flags.word_sets(matched, state):
+                nxt = removed | words
+                if nxt not in seen and len(seen) <= MAX_REMOVALS:
+                    seen.add(nxt)
+                    queue.append(nxt)
+        if best.rank <= decision.level.rank:
+            return decision
+        state = without(findings, tuple(sorted(best_removed)))
+        ranked = rank.posterior(model, state)
+        other = triage.decide(red_flags.fired_flags(kb.red_flags, state, dict(ranked)),
+                              [(kb.conditions[c], p) for c, p in ranked])
+        return Triage(
+            level=other.level, decided_by=other.decided_by, action=other.action,
+            reasons=(f"without {', '.join(sorted(best_removed))}, the answer would already be"
+                     f" '{other.level}'", *other.reasons, *decision.reasons),
+        )
+
+    @cached_property
+    def _flags_by_urgency(self) -> list[RedFlag]:
+        return sorted(self.kb.red_flags.values(), key=lambda f: (-f.triage.rank, f.id))
 
     def _cautions(self, findings: Findings, lead: object) -> tuple[str, ...]:
         out: list[str] = []

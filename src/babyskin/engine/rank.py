@@ -146,17 +146,19 @@ def posterior(model: Model, findings: Findings) -> list[tuple[str, float]]:
     band = age_band(findings.age_days) if findings.age_days is not None else None
     scores = model.log_prior[band]
     for words in (findings.locations, findings.lesions, findings.colors):
-        known = [model.log_present[w] for w in words if w in model.log_present]
+        known = [model.log_present[w] for w in sorted(words) if w in model.log_present]
         if len(known) == 1:
             scores = [s + v for s, v in zip(scores, known[0], strict=True)]
         elif known:
             factor = 1.0 / math.sqrt(len(known))
             columns = zip(*known, strict=True)
             scores = [s + factor * sum(column) for s, column in zip(scores, columns, strict=True)]
-    rows = [model.log_present[w] for w in (findings.size, findings.count, *findings.present)
-            if w and w in model.log_present]
+    # sorted: the same findings in any order give the same floating-point sums
+    rows = [model.log_present[w] for w in sorted(filter(None, (findings.size, findings.count,
+                                                              *findings.present)))
+            if w in model.log_present]
     present = set(findings.present)
-    rows += [model.log_absent[w] for w in findings.absent
+    rows += [model.log_absent[w] for w in sorted(findings.absent)
              if w in model.log_absent and w not in present]
     for row in rows:
         scores = [s + v for s, v in zip(scores, row, strict=True)]

@@ -9,10 +9,10 @@ caution naming the rule (see :func:`age_dependent_flags`).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 from babyskin.kb.schema import RedFlag, When
-from babyskin.models import Findings
+from babyskin.models import Findings, TriageLevel
 
 PLAUSIBLE = 0.10
 
@@ -48,14 +48,41 @@ def fired_flags(
 ) -> list[RedFlag]:
     """The red flags these findings trigger, most urgent first."""
     present = present_words(findings)
-    fired = []
-    for flag in flags.values():
-        if flag.applies_to and not any(probabilities.get(c, 0.0) >= PLAUSIBLE for c in flag.applies_to):
-            continue
-        if matches(flag.when, present, findings):
-            fired.append(flag)
+    fired = [
+        flag for flag in flags.values()
+        if matches(flag.when, present, findings)
+        and (not flag.applies_to or any(probabilities.get(c, 0.0) >= PLAUSIBLE for c in flag.applies_to))
+    ]
     fired.sort(key=lambda f: -f.triage.rank)
     return fired
+
+
+def matching(flags: Sequence[RedFlag], findings: Findings) -> list[RedFlag]:
+    """The rules (in the given order) whose finding pattern matches, plausible condition or not."""
+    present = present_words(findings)
+    return [flag for flag in flags if matches(flag.when, present, findings)]
+
+
+def fired_level(matched: Sequence[RedFlag], probabilities: Mapping[str, float]) -> TriageLevel:
+    """The most urgent level among matched rules that fire (``matched`` most urgent first)."""
+    for flag in matched:
+        if not flag.applies_to or any(probabilities.get(c, 0.0) >= PLAUSIBLE for c in flag.applies_to):
+            return flag.triage
+    return TriageLevel.home
+
+
+def word_sets(matched: Sequence[RedFlag], findings: Findings) -> list[frozenset[str]]:
+    """The words acting as warning signs here: for each matched rule, the set of its present words;
+    then each of those words alone."""
+    present = present_words(findings)
+    sets: list[frozenset[str]] = []
+    singles: list[frozenset[str]] = []
+    for flag in matched:
+        words = frozenset(w for w in (*flag.when.all, *flag.when.any, *flag.when.and_any) if w in present)
+        if words and words not in sets:
+            sets.append(words)
+        singles += [frozenset({w}) for w in sorted(words) if frozenset({w}) not in singles]
+    return sets + [s for s in singles if s not in sets]
 
 
 def age_dependent_flags(flags: Mapping[str, RedFlag], findings: Findings) -> list[RedFlag]:

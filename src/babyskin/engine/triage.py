@@ -13,10 +13,14 @@ Ties go to the red flag (the explicit rule), then to the condition rule.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING
 
 from babyskin.kb.schema import Condition, RedFlag
 from babyskin.models import Triage, TriageLevel
+
+if TYPE_CHECKING:
+    from babyskin.kb.loader import KnowledgeBase
 
 SAFETY_THRESHOLD: dict[TriageLevel, float] = {
     TriageLevel.emergency: 0.03,
@@ -66,18 +70,16 @@ def decide(
     )
 
 
-def condition_level(ranked: Sequence[tuple[Condition, float]]) -> tuple[TriageLevel, list[str]]:
-    """Rules 2 and 3 alone: the level the differential asks for, and why."""
-    if not ranked:
-        return TriageLevel.home, []
-    lead, p = ranked[0]
-    level, reasons = lead.triage, [f"leading diagnosis {lead.name} ({p:.0%}) is '{lead.triage}'"]
-    for cond, q in ranked[1:]:
-        if cond.triage.rank > level.rank and q >= SAFETY_THRESHOLD[cond.triage]:
-            level = cond.triage
-            reasons.insert(0, f"{cond.name} cannot be ruled out ({q:.0%}; the safety threshold for"
-                              f" '{cond.triage}' is {SAFETY_THRESHOLD[cond.triage]:.0%})")
-    return level, reasons
+def condition_level_only(kb: KnowledgeBase, probabilities: Mapping[str, float]) -> TriageLevel:
+    """Rules 2 and 3 as a level only (no reasons): the cheap form for searching many variants."""
+    conditions = kb.conditions
+    lead = min(probabilities, key=lambda c: (-probabilities[c], c))  # as the ranking orders ties
+    level = conditions[lead].triage
+    for cid, p in probabilities.items():
+        cond_level = conditions[cid].triage
+        if cond_level.rank > level.rank and p >= SAFETY_THRESHOLD[cond_level]:
+            level = cond_level
+    return level
 
 
 def fail_safe(message: str) -> Triage:
