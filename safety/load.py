@@ -5,7 +5,7 @@
    ×``step`` each time, at most ``max_steps`` probes). A probe passes when it keeps up with its rate,
    nothing fails and the p99 latency stays within ``slo_p99_ms``; the ramp stops at the first probe
    that does not pass.
-3. **Hold** (open loop): ``margin`` (75%) of the highest passing rate for ``duration_s`` seconds.
+3. **Hold** (open loop): ``margin`` (60%) of the highest passing rate for ``duration_s`` seconds.
 
 Open loop means requests are sent on a fixed schedule whatever the server does, and each latency is
 measured from the request's *scheduled* time, so a server that falls behind shows it in the tail (no
@@ -250,7 +250,7 @@ async def calibrate(host: str, port: int, mix: Mix, seconds: float, connections:
 
 
 def run_load(base_url: str, kb: KnowledgeBase, *, duration_s: float, probe_s: float = 8.0,
-             calibrate_s: float = 3.0, step: float = 1.15, max_steps: int = 12, margin: float = 0.75,
+             calibrate_s: float = 3.0, step: float = 1.15, max_steps: int = 12, margin: float = 0.6,
              slo_p99_ms: float = 500.0, max_error_rate: float = 0.001, connections: int = 32,
              max_waiting: int = 512, families: int = 500,
              progress: Callable[[str], None] = print) -> LoadReport:

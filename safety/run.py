@@ -6,7 +6,7 @@
    invalid inputs (``--schema-examples`` each), no 5xx, the one error shape, and at most
    ``--request-limit-s`` seconds per request.
 3. **Load:** a bounded open-loop load test on loopback (``safety/load.py``): the highest rate that
-   keeps p99 within the objective with no errors, then 75% of it held for ``--load-seconds`` seconds.
+   keeps p99 within the objective with no errors, then 60% of it held for ``--load-seconds`` seconds.
 
 Exits 1 when any part fails. The table is also written as JSON to ``test-output/safety-summary.json``.
 """
@@ -140,7 +140,7 @@ def load_part(seconds: float, slo_p99_ms: float) -> tuple[Row, dict[str, object]
     text = (f"{hold.target_rps:.0f} req/s held {seconds:g} s ({hold.achieved_rps:.0f} achieved);"
             f" errors {hold.error_count}/{hold.sent} ({hold.error_rate:.3%});"
             f" p50 {figures['p50_ms']} ms, p95 {figures['p95_ms']} ms, p99 {figures['p99_ms']} ms")
-    budget = (f"ramp {len(report.ramp)} x 8 s, hold 75% of the best for {seconds:g} s;"
+    budget = (f"ramp {len(report.ramp)} x 8 s, hold 60% of the best for {seconds:g} s;"
               f" p99 <= {slo_p99_ms:g} ms, errors <= 0.1%")
     row = Row("load (open loop, loopback)", budget, sent, 0 if report.passed else 1, text,
               time.monotonic() - started)
