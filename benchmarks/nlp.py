@@ -18,7 +18,6 @@ calls :func:`bench_nlp`.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import statistics
 import subprocess
@@ -176,10 +175,7 @@ def main() -> None:
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
     figures = bench_nlp(args.cases, args.rounds)
-    if args.json:
-        print(json.dumps(figures, indent=2))
-        return
-    print_figures(figures)
+    print_figures(figures, as_json=args.json)
 
 
 if __name__ == "__main__":

@@ -18,11 +18,10 @@ import os
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
-from support import free_port, print_figures, wait_for
+from support import free_port, print_figures, wait_for, wrk
 
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
@@ -78,34 +77,10 @@ def bench_cold_start(runs: int = 5) -> dict[str, float]:
     return {"cli_cold_start_median_s": statistics.median(times), "cli_cold_start_max_s": max(times)}
 
 
-def wrk(url: str, seconds: int, bodies: list[dict] | None, unique: bool = False) -> float:
-    """Requests/s from wrk; with ``bodies``, POSTs them in turn (one JSON body per request).
-
-    ``unique``: each request gets a different age (0-730 days) so that no answer is reused."""
-    cmd = ["wrk", "-t2", "-c16", f"-d{seconds}s", "--latency"]
-    script = None
-    if bodies:
-        lines = ['wrk.method = "POST"', 'wrk.headers["Content-Type"] = "application/json"',
-                 "local bodies = {"]
-        lines += ["  " + json.dumps(json.dumps(b)) + "," for b in bodies]
-        lines += ["}", "local i = 0", "local n = 0", "request = function()", "  i = i % #bodies + 1",
-                  "  n = n + 1", "  local body = bodies[i]"]
-        if unique:
-            lines += [r'  body = string.gsub(body, "\"age_days\": %d+", "\"age_days\": " .. (n % 731))']
-        lines += ["  return wrk.format(nil, nil, nil, body)", "end"]
-        with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as handle:
-            handle.write("\n".join(lines) + "\n")
-        script = handle.name
-        cmd += ["-s", script]
-    try:
-        result = subprocess.run([*cmd, url], check=True, capture_output=True, text=True)
-    finally:
-        if script:
-            os.unlink(script)
-    for line in result.stdout.splitlines():
-        if line.startswith("Requests/sec:"):
-            return float(line.split()[1])
-    raise RuntimeError(result.stdout)
+def wrk_rps(url: str, seconds: int, bodies: list[dict] | None, unique: bool = False) -> float:
+    """Requests/s from wrk (16 connections); ``unique``: a different age on every request."""
+    encoded = [json.dumps(b) for b in bodies] if bodies else None
+    return wrk(url, seconds, encoded, connections=16, vary_age=unique)[0]
 
 
 def python_load(url: str, seconds: float, bodies: list[dict] | None, unique: bool = False) -> float:
@@ -147,7 +122,7 @@ def bench_http(seconds: int, bodies: list[dict]) -> dict[str, float | str]:
         base = f"http://127.0.0.1:{port}"
         wait_for(base + "/healthz")
         have_wrk = subprocess.run(["which", "wrk"], capture_output=True).returncode == 0
-        load = wrk if have_wrk else python_load
+        load = wrk_rps if have_wrk else python_load
         load(base + "/v1/ping", 1, None)
         ping = load(base + "/v1/ping", seconds, None)
         assess = load(base + "/v1/assess", seconds, bodies)
@@ -174,10 +149,7 @@ def main() -> None:
     figures.update(bench_http(args.seconds, case_bodies(args.cases)))
     figures.update(__import__("web").bench_web(args.seconds, args.cases))  # benchmarks/web.py
     figures.update(__import__("nlp").bench_nlp(args.cases))  # benchmarks/nlp.py
-    if args.json:
-        print(json.dumps(figures, indent=2))
-        return
-    print_figures(figures)
+    print_figures(figures, as_json=args.json)
 
 
 if __name__ == "__main__":

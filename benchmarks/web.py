@@ -18,7 +18,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import re
 import shutil
 import subprocess
 import sys
@@ -27,11 +26,11 @@ from pathlib import Path
 from urllib.parse import urlencode
 
 from support import free_port, print_figures, wait_for
+from support import wrk as support_wrk
 
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
 THREADS, CONNECTIONS = 2, 8
-UNITS_MS = {"us": 1e-3, "ms": 1.0, "s": 1e3, "m": 6e4}
 
 
 def check_trails(cases_file: Path) -> tuple[list[str], list[str], list[str]]:
@@ -72,34 +71,8 @@ def check_trails(cases_file: Path) -> tuple[list[str], list[str], list[str]]:
 
 def wrk(url: str, seconds: int, bodies: list[str] | None = None,
         content_type: str = "application/x-www-form-urlencoded") -> tuple[float, float]:
-    """(requests/s, p99 ms) under wrk's bounded load; with ``bodies``, POSTs them in turn."""
-    cmd = ["wrk", f"-t{THREADS}", f"-c{CONNECTIONS}", f"-d{seconds}s", "--latency"]
-    script = None
-    if bodies:
-        lines = ['wrk.method = "POST"', f'wrk.headers["Content-Type"] = "{content_type}"',
-                 "local bodies = {"]
-        lines += ["  " + json.dumps(body) + "," for body in bodies]  # JSON strings are Lua strings
-        lines += ["}", "local i = 0", "request = function()", "  i = i % #bodies + 1",
-                  "  return wrk.format(nil, nil, nil, bodies[i])", "end",
-                  "local errors = 0",
-                  "response = function(status) if status ~= 200 then errors = errors + 1 end end"]
-        with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as handle:
-            handle.write("\n".join(lines) + "\n")
-        script = handle.name
-        cmd += ["-s", script]
-    try:
-        result = subprocess.run([*cmd, url], check=True, capture_output=True, text=True)
-    finally:
-        if script:
-            os.unlink(script)
-    out = result.stdout
-    if "Non-2xx or 3xx responses" in out:
-        raise RuntimeError(f"{url}: some responses were errors, so the figures would mislead:\n{out}")
-    rps = re.search(r"Requests/sec:\s+([\d.]+)", out)
-    p99 = re.search(r"^\s+99%\s+([\d.]+)(us|ms|s|m)\s*$", out, re.MULTILINE)
-    if not (rps and p99):
-        raise RuntimeError(f"could not read wrk's output:\n{out}")
-    return float(rps.group(1)), float(p99.group(1)) * UNITS_MS[p99.group(2)]
+    return support_wrk(url, seconds, bodies, content_type=content_type, threads=THREADS,
+                       connections=CONNECTIONS)
 
 
 def reader_installed() -> bool:
@@ -153,10 +126,7 @@ def main() -> None:
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
     figures = bench_web(args.seconds, args.cases)
-    if args.json:
-        print(json.dumps(figures, indent=2))
-        return
-    print_figures(figures)
+    print_figures(figures, as_json=args.json)
 
 
 if __name__ == "__main__":

@@ -169,3 +169,15 @@ def test_a_broken_kb_is_never_served_from_the_cache(kb_copy: Path, monkeypatch: 
     edit_condition(kb_copy, "milia", lambda d: d["findings"]["typical"].update({"nosee": "often"}))
     with pytest.raises(KnowledgeBaseError):
         load_kb(kb_copy)
+
+
+def test_a_per_kb_object_is_built_once_per_version(kb: KnowledgeBase, kb_copy: Path) -> None:
+    from babyskin.kb.derived import PerKb
+
+    built: list[str] = []
+    holder = PerKb(lambda k: built.append(k.version) or k.version)
+    assert holder.get(kb) == holder.get(kb) == kb.version
+    edit_condition(kb_copy, "milia", lambda d: d.update({"name": "Milia (edited)"}))
+    other = load_kb(kb_copy)
+    assert holder.get(other) == other.version
+    assert built == [kb.version, other.version]

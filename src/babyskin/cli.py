@@ -14,6 +14,7 @@ from typing import Annotated, NoReturn
 import typer
 from rich.console import Console
 
+from babyskin import cli_options as opt
 from babyskin.errors import BabyskinError, InputError, NotFound
 from babyskin.models import Audience
 
@@ -50,22 +51,23 @@ def fail(error: BabyskinError) -> NoReturn:
     raise typer.Exit(code)
 
 
-def emit_json(data: object) -> None:
-    sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2, default=str) + "\n")
+def emit_json(data: object, *, one_line: bool = False) -> None:
+    indent = None if one_line else 2
+    sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=indent, default=str) + "\n")
 
 
 @app.command()
 def assess(
     age: Annotated[str | None, typer.Option(help="Age: 10d, 3w, 5m, 1y.")] = None,
-    where: Annotated[str | None, typer.Option(help="Where, comma-separated: nose,cheeks.")] = None,
-    lesion: Annotated[str | None, typer.Option(help="What they look like: papule,pustule.")] = None,
-    color: Annotated[str | None, typer.Option(help="Colours: white,red.")] = None,
-    size: Annotated[str | None, typer.Option(help="pinpoint, small, medium or large.")] = None,
-    count: Annotated[str | None, typer.Option(help="single, few or many.")] = None,
-    present: Annotated[str | None, typer.Option(help="Other signs present: fever,itchy.")] = None,
-    absent: Annotated[str | None, typer.Option(help="Signs checked and absent: fever.")] = None,
-    onset: Annotated[str | None, typer.Option(help="Age when the spots appeared: 2w.")] = None,
-    duration: Annotated[str | None, typer.Option(help="How long they have been there: 5d.")] = None,
+    where: opt.Where = None,
+    lesion: opt.Lesion = None,
+    color: opt.Color = None,
+    size: opt.Size = None,
+    count: opt.Count = None,
+    present: opt.Present = None,
+    absent: opt.Absent = None,
+    onset: opt.Onset = None,
+    duration: opt.Duration = None,
     gestation: Annotated[int | None, typer.Option(help="Weeks of gestation at birth.")] = None,
     audience: AudienceOpt = Audience.parent,
     as_json: JsonOpt = False,
@@ -215,7 +217,7 @@ def evaluate(
     except BabyskinError as error:
         fail(error)
     if as_json:
-        emit_json(report.summary())
+        emit_json(report.summary(), one_line=True)  # one object on one line, easy to tail and pipe
     else:
         print_report(out, report)
 

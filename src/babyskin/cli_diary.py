@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 import typer
 
+from babyskin import cli_options as opt
 from babyskin.errors import BabyskinError, InputError, NotFound
 
 if TYPE_CHECKING:
@@ -100,15 +101,15 @@ def add(
     gestation: Annotated[int | None, typer.Option(help="Weeks of gestation at birth (new child).")] = None,
     date: Annotated[str | None, typer.Option(help="Day the spots were seen (default today).")] = None,
     text: Annotated[str | None, typer.Option(help="What you see, in your own words.")] = None,
-    where: Annotated[str | None, typer.Option(help="Where, comma-separated: nose,cheeks.")] = None,
-    lesion: Annotated[str | None, typer.Option(help="What they look like: papule,pustule.")] = None,
-    color: Annotated[str | None, typer.Option(help="Colours: white,red.")] = None,
-    size: Annotated[str | None, typer.Option(help="pinpoint, small, medium or large.")] = None,
-    count: Annotated[str | None, typer.Option(help="single, few or many.")] = None,
-    present: Annotated[str | None, typer.Option(help="Other signs present: fever,itchy.")] = None,
-    absent: Annotated[str | None, typer.Option(help="Signs checked and absent: fever.")] = None,
-    onset: Annotated[str | None, typer.Option(help="Age when the spots appeared: 2w.")] = None,
-    duration: Annotated[str | None, typer.Option(help="How long they have been there: 5d.")] = None,
+    where: opt.Where = None,
+    lesion: opt.Lesion = None,
+    color: opt.Color = None,
+    size: opt.Size = None,
+    count: opt.Count = None,
+    present: opt.Present = None,
+    absent: opt.Absent = None,
+    onset: opt.Onset = None,
+    duration: opt.Duration = None,
     note: Annotated[str | None, typer.Option(help="A private note (not assessed).")] = None,
     episode: Annotated[str, typer.Option(help="Which spots this follows, e.g. 'nappy area'.")] = "main",
     family: FamilyOpt = LOCAL_FAMILY,

@@ -11,10 +11,10 @@ Built once per knowledge-base version (:func:`get_index`); bm25s is imported onl
 from __future__ import annotations
 
 import re
-import threading
 from dataclasses import dataclass
 from typing import Any
 
+from babyskin.kb.derived import PerKb
 from babyskin.kb.loader import KnowledgeBase
 from babyskin.kb.schema import FAQ_QUESTIONS
 from babyskin.models import Audience
@@ -141,17 +141,9 @@ class Index:
         return hits
 
 
-_cache: dict[str, Index] = {}
-_lock = threading.Lock()
+_indexes: PerKb[Index] = PerKb(Index)
 
 
 def get_index(kb: KnowledgeBase) -> Index:
-    index = _cache.get(kb.version)
-    if index is None:
-        with _lock:
-            index = _cache.get(kb.version)
-            if index is None:
-                index = Index(kb)
-                _cache.clear()
-                _cache[kb.version] = index
-    return index
+    """The search index for this knowledge base (built on first use, then shared)."""
+    return _indexes.get(kb)

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from importlib import resources
 from typing import Any
 
+from babyskin.kb.derived import PerKb
 from babyskin.kb.loader import KnowledgeBase
 from babyskin.nlp.rules import RuleInfo, build_rules
 
@@ -61,18 +62,9 @@ def build_pipeline(kb: KnowledgeBase) -> Pipeline:
     return Pipeline(nlp=nlp, rules={r.key: r for r in rules}, kb_version=kb.version)
 
 
-_cache: dict[str, Pipeline] = {}
-_lock = threading.Lock()
+_pipelines: PerKb[Pipeline] = PerKb(build_pipeline)
 
 
 def get_pipeline(kb: KnowledgeBase) -> Pipeline:
     """The pipeline for this knowledge base (built on first use, then shared)."""
-    pipeline = _cache.get(kb.version)
-    if pipeline is None:
-        with _lock:
-            pipeline = _cache.get(kb.version)
-            if pipeline is None:
-                pipeline = build_pipeline(kb)
-                _cache.clear()
-                _cache[kb.version] = pipeline
-    return pipeline
+    return _pipelines.get(kb)

@@ -1,0 +1,17 @@
+"""Typer options shared by the commands that take structured findings (``assess``, ``diary add``)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+Where = Annotated[str | None, typer.Option("--where", help="Where, comma-separated: nose,cheeks.")]
+Lesion = Annotated[str | None, typer.Option("--lesion", help="What they look like: papule,pustule.")]
+Color = Annotated[str | None, typer.Option("--color", help="Colours: white,red.")]
+Size = Annotated[str | None, typer.Option("--size", help="pinpoint, small, medium or large.")]
+Count = Annotated[str | None, typer.Option("--count", help="single, few or many.")]
+Present = Annotated[str | None, typer.Option("--present", help="Other signs present: fever,itchy.")]
+Absent = Annotated[str | None, typer.Option("--absent", help="Signs checked and absent: fever.")]
+Onset = Annotated[str | None, typer.Option("--onset", help="Age when the spots appeared: 2w.")]
+Duration = Annotated[str | None, typer.Option("--duration", help="How long they have been there: 5d.")]
