@@ -191,11 +191,14 @@ class FiredRedFlag(BaseModel):
     refs: tuple[str, ...]
 
 
+DecidedBy = Literal["red_flag", "condition", "leading_diagnosis", "too_little", "fail_safe"]
+
+
 class Triage(BaseModel):
     model_config = ConfigDict(frozen=True)
 
     level: TriageLevel
-    decided_by: Literal["red_flag", "condition", "leading_diagnosis", "fail_safe"]
+    decided_by: DecidedBy
     reasons: tuple[str, ...]
     action: str
 

@@ -72,13 +72,17 @@ BUNDLED_FINDINGS: st.SearchStrategy[Findings] = st.deferred(lambda: findings(bun
 BUNDLED_FINDINGS_DATA: st.SearchStrategy[dict[str, Any]] = st.deferred(lambda: findings_data(bundled_kb()))
 
 
-def trigger(flag: RedFlag, kb: KnowledgeBase, base: Findings) -> tuple[Findings, Findings]:
-    """(before, after): ``base`` made ready for ``flag``, then with the fewest words added that make
-    the rule hold.
+def trigger(flag: RedFlag, kb: KnowledgeBase, base: Findings, pick: int = 0
+            ) -> tuple[Findings, Findings]:
+    """(before, after): ``base`` made ready for ``flag``, then with the rule's words added.
 
-    *Before* is ``base`` with the rule's ``none`` words removed and an age outside the rule's limits
-    moved inside them (an onset later than the new age is dropped); *after* adds the rule's words, so
-    the two differ only by red-flag findings.
+    *Before* is ``base`` with what the rule needs that is not a finding word met: its ``none`` words
+    removed, an age outside its limits moved inside them (an onset later than the new age dropped), enough
+    body sites for ``min_locations``, and a size or count the rule names cleared (those fields hold one
+    word, so setting them would replace a finding, not add one). *After* adds the rule's words (``all``,
+    and one of ``any`` and of ``and_any``, the ``pick``-th modulo their length; a sign reported absent
+    becomes present), so the two differ
+    only by red-flag findings.
     """
     when = flag.when
     data = base.model_dump()
@@ -98,12 +102,16 @@ def trigger(flag: RedFlag, kb: KnowledgeBase, base: Findings) -> tuple[Findings,
         data["onset_days"] > data["age_days"]
     ):
         data["onset_days"] = None
-    before = Findings(**data)
-    words = [*when.all, *when.any[:1], *when.and_any[:1]]
     if when.min_locations:
         sites = [w for w, f in kb.findings.items() if f.group is FindingGroup.locations]
         extra = [w for w in sites if w not in data["locations"] and w != "generalized"]
-        words += extra[: max(0, when.min_locations - len(data["locations"]))]
+        data["locations"] = (*data["locations"], *extra[: max(0, when.min_locations - len(data["locations"]))])
+    words = [*when.all, *(group[pick % len(group)] for group in (when.any, when.and_any) if group)]
+    for word in words:
+        group = kb.findings[word].group
+        if group in (FindingGroup.size, FindingGroup.count):
+            data[group.value] = None
+    before = Findings(**data)
     for word in words:
         group = kb.findings[word].group
         if group in (FindingGroup.size, FindingGroup.count):

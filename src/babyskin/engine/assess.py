@@ -8,11 +8,11 @@ candidate (:mod:`babyskin.engine.explain`); compose advice and citations for the
 
 from __future__ import annotations
 
-from collections import deque
+from collections.abc import Iterable
 from functools import cached_property, lru_cache
 
 from babyskin.answer.advice import advice_refs, build_advice, citations
-from babyskin.engine import explain, rank, red_flags, triage
+from babyskin.engine import bounds, explain, rank, red_flags, triage
 from babyskin.errors import InputError, UnknownWordError
 from babyskin.kb.loader import KnowledgeBase, load_kb
 from babyskin.kb.schema import Condition, RedFlag
@@ -32,7 +32,6 @@ from babyskin.models import (
 from babyskin.text import nearest
 
 TOP_N = 5
-MAX_REMOVALS = 12
 FIELD_GROUP: dict[str, FindingGroup] = {
     "locations": FindingGroup.locations,
     "lesions": FindingGroup.lesions,
@@ -133,10 +132,13 @@ class Engine:
         model = self.model
         ranked = rank.posterior(model, findings)
         probabilities = dict(ranked)
-        fired = red_flags.fired_flags(kb.red_flags, findings, probabilities)
+        matched = red_flags.matching(self._flags_by_urgency, findings)
+        fired = red_flags.plausible(matched, probabilities)
         conds = [(kb.conditions[cid], p) for cid, p in ranked]
         decision = triage.decide(fired, conds)
-        decision = self._never_lower(findings, decision)
+        warning = red_flags.warning_words(matched, findings)
+        decision = self._never_lower(findings, ranked, matched, warning, decision)
+        decision = triage.too_little_described(findings, warning, decision)
         fits = rank.age_fits(model, findings)
         candidates = []
         for cond, p in conds[:TOP_N]:
@@ -160,51 +162,65 @@ class Engine:
             kb_version=kb.version,
         )
 
-    def _never_lower(self, findings: Findings, decision: Triage) -> Triage:
-        """Warning signs must never lower the answer.
+    def _never_lower(self, findings: Findings, ranked: list[tuple[str, float]],
+                     matched: list[RedFlag], warning: frozenset[str], decision: Triage) -> Triage:
+        """Warning signs must never lower the answer (hazard H27; the reasoning is in :mod:`.bounds`).
 
-        A red-flag finding is also evidence in the differential: it can move probability away from a
-        serious condition that, without it, sat just above its safety threshold, or away from the
-        condition a condition-scoped rule needs (``applies_to``). So the answer is also worked out with
-        the words of every rule that matches the findings left out (all of a rule's words at once, then
-        one word at a time; a breadth-first search over such removals, at most ``MAX_REMOVALS``
-        states), and the most urgent answer is kept.
-        Each state is judged plainly: its own red flags and its own differential.
+        A warning word is also evidence in the differential, and can move probability away from a
+        serious condition or from the condition a condition-scoped rule needs. So a condition also
+        escalates when it could reach its safety threshold, or lead, with some of the warning words'
+        evidence set aside; and a matching condition-scoped rule fires when its condition could reach
+        plausibility so. Only levels above the plain answer are looked for, most urgent first.
         """
         if decision.level is TriageLevel.emergency:
             return decision
-        kb, model = self.kb, self.model
-        best, best_removed = decision.level, frozenset[str]()
-        seen: set[frozenset[str]] = {frozenset()}
-        queue: deque[frozenset[str]] = deque([frozenset()])
-        while queue and len(seen) <= MAX_REMOVALS:
-            removed = queue.popleft()
-            state = without(findings, tuple(sorted(removed))) if removed else findings
-            matched = red_flags.matching(self._flags_by_urgency, state)
-            if removed:
-                probabilities = dict(rank.posterior(model, state))
-                level = max(red_flags.fired_level(matched, probabilities),
-                            triage.condition_level_only(kb, probabilities), key=lambda t: t.rank)
-                if level.rank > best.rank:
-                    best, best_removed = level, removed
-                    if level is TriageLevel.emergency:
-                        break
-            for words in red_flags.word_sets(matched, state):
-                nxt = removed | words
-                if nxt not in seen and len(seen) <= MAX_REMOVALS:
-                    seen.add(nxt)
-                    queue.append(nxt)
-        if best.rank <= decision.level.rank:
+        if not warning:
             return decision
-        state = without(findings, tuple(sorted(best_removed)))
-        ranked = rank.posterior(model, state)
-        other = triage.decide(red_flags.fired_flags(kb.red_flags, state, dict(ranked)),
-                              [(kb.conditions[c], p) for c, p in ranked])
-        return Triage(
-            level=other.level, decided_by=other.decided_by, action=other.action,
-            reasons=(f"without {', '.join(sorted(best_removed))}, the answer would already be"
-                     f" '{other.level}'", *other.reasons, *decision.reasons),
-        )
+        family = bounds.Family(self.model, findings, warning)
+        index = self._index
+        rivals = [index[cid] for cid, _p in ranked]
+        root = family.gaps({})
+        for level in (TriageLevel.emergency, TriageLevel.urgent, TriageLevel.soon):
+            if level.rank <= decision.level.rank:
+                break
+            threshold = triage.SAFETY_THRESHOLD[level]
+            for cond in self._conditions_at[level]:
+                i = index[cond.id]
+                # leading needs at least 1/len(rivals): one cheap look rules most conditions out
+                if root.most(i, rivals, min(threshold, 1.0 / len(rivals))) is None:
+                    continue
+                found = family.search(lambda gaps, i=i, t=threshold: gaps.most(i, rivals, t))
+                if found is None:
+                    found = family.search(lambda gaps, i=i: gaps.can_lead(i, rivals))
+                if found is not None:
+                    most, choices = found
+                    could = f"be {most:.0%}" if isinstance(most, float) else "lead"
+                    why = (f"{cond.name} cannot be ruled out: it could {could} with"
+                           f" {_listed(bounds.settled_words(choices))}")
+                    return triage.escalated(decision, level, "condition", why)
+            for flag in matched:
+                if flag.triage is not level or not flag.applies_to:
+                    continue
+                forced = frozenset(flag.when.all)
+                for cid in flag.applies_to:
+                    i = index[cid]
+                    found = family.search(
+                        lambda gaps, i=i: gaps.most(i, rivals, red_flags.PLAUSIBLE), forced,
+                        lambda state, flag=flag: red_flags.matches(
+                            flag.when, red_flags.present_words(state), state))
+                    if found is not None:
+                        most, choices = found
+                        why = (f"red flag: {flag.title} ({level}), as {self.kb.conditions[cid].name}"
+                               f" could be {most:.0%} with {_listed(bounds.settled_words(choices))}")
+                        return triage.escalated(decision, level, "red_flag", why)
+        return decision
+
+    @cached_property
+    def _conditions_at(self) -> dict[TriageLevel, list[Condition]]:
+        by_level: dict[TriageLevel, list[Condition]] = {level: [] for level in TriageLevel}
+        for cond in self.kb.conditions.values():
+            by_level[cond.triage].append(cond)
+        return by_level
 
     @cached_property
     def _flags_by_urgency(self) -> list[RedFlag]:
@@ -236,16 +252,9 @@ class Engine:
         return tuple(out)
 
 
-def without(findings: Findings, words: tuple[str, ...]) -> Findings:
-    """``findings`` with these present words left out."""
-    drop = set(words)
-    data = findings.model_dump()
-    for field in ("locations", "lesions", "colors", "present"):
-        data[field] = tuple(w for w in data[field] if w not in drop)
-    for field in ("size", "count"):
-        if data[field] in drop:
-            data[field] = None
-    return Findings.model_construct(**data)  # already validated: only words are left out
+def _listed(phrases: Iterable[str]) -> str:
+    items = list(phrases)
+    return ", ".join(items) if items else "the findings as given"
 
 
 @lru_cache(maxsize=1)

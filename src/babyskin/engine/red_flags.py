@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 from babyskin.kb.schema import RedFlag, When
-from babyskin.models import Findings, TriageLevel
+from babyskin.models import Findings
 
 PLAUSIBLE = 0.10
 
@@ -48,13 +48,16 @@ def fired_flags(
 ) -> list[RedFlag]:
     """The red flags these findings trigger, most urgent first."""
     present = present_words(findings)
-    fired = [
-        flag for flag in flags.values()
-        if matches(flag.when, present, findings)
-        and (not flag.applies_to or any(probabilities.get(c, 0.0) >= PLAUSIBLE for c in flag.applies_to))
-    ]
-    fired.sort(key=lambda f: -f.triage.rank)
-    return fired
+    matched = [flag for flag in flags.values() if matches(flag.when, present, findings)]
+    matched.sort(key=lambda f: -f.triage.rank)
+    return plausible(matched, probabilities)
+
+
+def plausible(matched: Sequence[RedFlag], probabilities: Mapping[str, float]) -> list[RedFlag]:
+    """The matched rules that fire: those with no ``applies_to``, or with one of its conditions
+    plausible (in the given order)."""
+    return [flag for flag in matched
+            if not flag.applies_to or any(probabilities.get(c, 0.0) >= PLAUSIBLE for c in flag.applies_to)]
 
 
 def matching(flags: Sequence[RedFlag], findings: Findings) -> list[RedFlag]:
@@ -63,26 +66,12 @@ def matching(flags: Sequence[RedFlag], findings: Findings) -> list[RedFlag]:
     return [flag for flag in flags if matches(flag.when, present, findings)]
 
 
-def fired_level(matched: Sequence[RedFlag], probabilities: Mapping[str, float]) -> TriageLevel:
-    """The most urgent level among matched rules that fire (``matched`` most urgent first)."""
-    for flag in matched:
-        if not flag.applies_to or any(probabilities.get(c, 0.0) >= PLAUSIBLE for c in flag.applies_to):
-            return flag.triage
-    return TriageLevel.home
-
-
-def word_sets(matched: Sequence[RedFlag], findings: Findings) -> list[frozenset[str]]:
-    """The words acting as warning signs here: for each matched rule, the set of its present words;
-    then each of those words alone."""
+def warning_words(matched: Sequence[RedFlag], findings: Findings) -> frozenset[str]:
+    """The present words acting as warning signs: the ``all``, ``any`` and ``and_any`` words, present in
+    ``findings``, of the rules whose pattern matches them."""
     present = present_words(findings)
-    sets: list[frozenset[str]] = []
-    singles: list[frozenset[str]] = []
-    for flag in matched:
-        words = frozenset(w for w in (*flag.when.all, *flag.when.any, *flag.when.and_any) if w in present)
-        if words and words not in sets:
-            sets.append(words)
-        singles += [frozenset({w}) for w in sorted(words) if frozenset({w}) not in singles]
-    return sets + [s for s in singles if s not in sets]
+    return frozenset(w for flag in matched for w in (*flag.when.all, *flag.when.any, *flag.when.and_any)
+                     if w in present)
 
 
 def age_dependent_flags(flags: Mapping[str, RedFlag], findings: Findings) -> list[RedFlag]:

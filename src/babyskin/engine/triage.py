@@ -6,21 +6,22 @@ The level is the highest of:
 2. the level of every condition whose probability reaches the safety threshold for its level
    (``SAFETY_THRESHOLD``: an emergency condition at 3% escalates, an urgent one at 10%, a
    "see a doctor soon" one at 15%).
-3. the level of the leading diagnosis.
+3. the level of the leading diagnosis;
+4. the level a serious condition, or a condition-scoped red flag, could reach with the evidence of the
+   warning signs present set aside (:mod:`babyskin.engine.bounds`, applied by
+   ``Engine._never_lower``): warning signs never lower the answer;
+5. "soon" when fewer than ``MIN_DESCRIBED`` findings other than warning signs are known: an answer that
+   rests on next to nothing must not say "home" (OF-5).
 
 Ties go to the red flag (the explicit rule), then to the condition rule.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING
+from collections.abc import Sequence
 
 from babyskin.kb.schema import Condition, RedFlag
-from babyskin.models import Triage, TriageLevel
-
-if TYPE_CHECKING:
-    from babyskin.kb.loader import KnowledgeBase
+from babyskin.models import DecidedBy, Findings, Triage, TriageLevel
 
 SAFETY_THRESHOLD: dict[TriageLevel, float] = {
     TriageLevel.emergency: 0.03,
@@ -28,6 +29,8 @@ SAFETY_THRESHOLD: dict[TriageLevel, float] = {
     TriageLevel.soon: 0.15,
     TriageLevel.home: 0.0,
 }
+
+MIN_DESCRIBED = 2
 
 ACTION: dict[TriageLevel, str] = {
     TriageLevel.emergency: "Call an ambulance or go to the nearest emergency department now.",
@@ -70,16 +73,22 @@ def decide(
     )
 
 
-def condition_level_only(kb: KnowledgeBase, probabilities: Mapping[str, float]) -> TriageLevel:
-    """Rules 2 and 3 as a level only (no reasons): the cheap form for searching many variants."""
-    conditions = kb.conditions
-    lead = min(probabilities, key=lambda c: (-probabilities[c], c))  # as the ranking orders ties
-    level = conditions[lead].triage
-    for cid, p in probabilities.items():
-        cond_level = conditions[cid].triage
-        if cond_level.rank > level.rank and p >= SAFETY_THRESHOLD[cond_level]:
-            level = cond_level
-    return level
+def escalated(decision: Triage, level: TriageLevel, decided_by: DecidedBy, why: str) -> Triage:
+    """``decision`` raised to ``level`` for the reason ``why`` (stated first)."""
+    return Triage(level=level, decided_by=decided_by, reasons=(why, *decision.reasons), action=ACTION[level])
+
+
+def too_little_described(findings: Findings, warning: frozenset[str], decision: Triage) -> Triage:
+    """At least 'soon' when fewer than ``MIN_DESCRIBED`` findings other than ``warning`` words are known.
+
+    Warning words are not counted so that adding one can never lift this floor (hazard H27).
+    """
+    present, absent = findings.observed()
+    if decision.level.rank >= TriageLevel.soon.rank or len(present - warning) + len(absent) >= MIN_DESCRIBED:
+        return decision
+    why = ("too little was described to rule out a condition that needs a doctor: describe the spots"
+           " (where, what they look like, their colour), answer a few questions, or book a visit")
+    return escalated(decision, TriageLevel.soon, "too_little", why)
 
 
 def fail_safe(message: str) -> Triage:
