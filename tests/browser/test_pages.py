@@ -242,3 +242,13 @@ def test_a_general_question_page(open_session: Callable[..., Session]) -> None:
     expect(session.page.locator("#references li").first).to_contain_text("Grade")
     assert_healthy(session, MOBILE["width"])
     session.shot("question-milia-360")
+
+
+def test_the_api_docs_render_with_nothing_from_another_origin(
+        open_session: Callable[..., Session]) -> None:
+    session = open_session(DESKTOP)
+    session.goto("/docs")
+    expect(session.page.get_by_text("/v1/assess").first).to_be_visible(timeout=15_000)
+    assert session.watch.foreign(session.base) == []
+    assert [m for m in session.watch.console if m.startswith("error")] == []
+    session.shot("api-docs")

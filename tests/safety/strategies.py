@@ -105,7 +105,8 @@ def trigger(flag: RedFlag, kb: KnowledgeBase, base: Findings, pick: int = 0
     if when.min_locations:
         sites = [w for w, f in kb.findings.items() if f.group is FindingGroup.locations]
         extra = [w for w in sites if w not in data["locations"] and w != "generalized"]
-        data["locations"] = (*data["locations"], *extra[: max(0, when.min_locations - len(data["locations"]))])
+        missing = max(0, when.min_locations - len(data["locations"]))
+        data["locations"] = (*data["locations"], *extra[:missing])
     words = [*when.all, *(group[pick % len(group)] for group in (when.any, when.and_any) if group)]
     for word in words:
         group = kb.findings[word].group

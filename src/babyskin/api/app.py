@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 from fastapi.responses import JSONResponse
+from fastapi_offline import FastAPIOffline
 
 from babyskin.api.errors import install_error_handlers
 from babyskin.api.limits import BodyLimit
@@ -18,7 +19,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()
     engine = Engine(load_kb(settings.kb_dir))
     _ = engine.model  # compile once at start-up, not on the first request
-    app = FastAPI(
+    app = FastAPIOffline(  # FastAPI with the /docs page's Swagger UI served from this server
+        redoc_url=None,  # ReDoc's page fetches its vendor's logo from another site
         title="babyskin API",
         version=VERSION,
         description="Assessment and answers for small bumps and rashes on a baby's skin (0-24 months).",

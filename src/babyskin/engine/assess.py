@@ -8,7 +8,6 @@ candidate (:mod:`babyskin.engine.explain`); compose advice and citations for the
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from functools import cached_property, lru_cache
 
 from babyskin.answer.advice import advice_refs, build_advice, citations
@@ -172,9 +171,7 @@ class Engine:
         evidence set aside; and a matching condition-scoped rule fires when its condition could reach
         plausibility so. Only levels above the plain answer are looked for, most urgent first.
         """
-        if decision.level is TriageLevel.emergency:
-            return decision
-        if not warning:
+        if decision.level is TriageLevel.emergency or not warning:
             return decision
         family = bounds.Family(self.model, findings, warning)
         index = self._index
@@ -193,10 +190,7 @@ class Engine:
                 if found is None:
                     found = family.search(lambda gaps, i=i: gaps.can_lead(i, rivals))
                 if found is not None:
-                    most, choices = found
-                    could = f"be {most:.0%}" if isinstance(most, float) else "lead"
-                    why = (f"{cond.name} cannot be ruled out: it could {could} with"
-                           f" {_listed(bounds.settled_words(choices))}")
+                    why = f"{cond.name} cannot be ruled out: it could {found.could()}"
                     return triage.escalated(decision, level, "condition", why)
             for flag in matched:
                 if flag.triage is not level or not flag.applies_to:
@@ -209,9 +203,8 @@ class Engine:
                         lambda state, flag=flag: red_flags.matches(
                             flag.when, red_flags.present_words(state), state))
                     if found is not None:
-                        most, choices = found
                         why = (f"red flag: {flag.title} ({level}), as {self.kb.conditions[cid].name}"
-                               f" could be {most:.0%} with {_listed(bounds.settled_words(choices))}")
+                               f" could {found.could()}")
                         return triage.escalated(decision, level, "red_flag", why)
         return decision
 
@@ -250,11 +243,6 @@ class Engine:
                 " to infection, so a lower threshold for seeing a doctor applies."
             )
         return tuple(out)
-
-
-def _listed(phrases: Iterable[str]) -> str:
-    items = list(phrases)
-    return ", ".join(items) if items else "the findings as given"
 
 
 @lru_cache(maxsize=1)

@@ -35,7 +35,7 @@ would run past ``MAX_NODES`` answers yes: in doubt, escalate.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from enum import Enum
 
@@ -211,12 +211,13 @@ class Family:
         data["absent"] = (*data["absent"], *absent)
         return Findings.model_construct(**data)  # only words moved: still valid
 
-    def search(self, test: Callable[[Gaps], object], forced: frozenset[str] = frozenset(),
-               whole: Callable[[Findings], bool] | None = None) -> tuple[object, dict[str, Choice]] | None:
-        """The first state (with its ``test`` result) for which ``test`` holds, or None.
+    def search(self, test: Callable[[Gaps], float | bool | None], forced: frozenset[str] = frozenset(),
+               whole: Callable[[Findings], bool] | None = None) -> Found | None:
+        """The first state for which ``test`` holds, or None when there is none.
 
-        ``test`` must be a bound: true of a set of states whenever it is true of one of them. Words in
-        ``forced`` are always kept; ``whole``, when given, must also hold of the state's findings.
+        ``test`` must be a bound: true (a probability, or True) of a set of states whenever it is true of
+        one of them. Words in ``forced`` are always kept; ``whole``, when given, must also hold of the
+        state's findings.
         """
         nodes = 0
         stack: list[dict[str, Choice]] = [{w: Choice.keep for w in forced if w in self.words}]
@@ -224,22 +225,33 @@ class Family:
             choices = stack.pop()
             nodes += 1
             if nodes > MAX_NODES:
-                return "search limit", choices
+                return Found(choices, None, gave_up=True)
             result = test(self.gaps(choices))
             if result is None or result is False:
                 continue
             open_words = [w for w in self.words if w not in choices]
             if not open_words:
                 if whole is None or whole(self.state(choices)):
-                    return result, choices
+                    return Found(choices, result if isinstance(result, float) else None)
                 continue
             word = open_words[0]
             stack.extend({**choices, word: option} for option in reversed(self.options(word)))
         return None
 
 
-def settled_words(choices: dict[str, Choice]) -> Iterator[str]:
-    """'word left out' phrases for a state's choices, for reasons."""
-    for word, choice in sorted(choices.items()):
-        if choice is not Choice.keep:
-            yield f"{word} {choice.value}"
+@dataclass(frozen=True)
+class Found:
+    """A state of the family that passed a search's test."""
+
+    choices: dict[str, Choice]
+    most: float | None  # the condition's probability there, for a threshold test
+    gave_up: bool = False  # the search reached MAX_NODES first: taken as found (in doubt, escalate)
+
+    def could(self) -> str:
+        """What the condition could do, for a reason: 'be 12% with fever left out'."""
+        if self.gave_up:
+            return "not be ruled out within the search limit"
+        what = f"be {self.most:.0%}" if self.most is not None else "lead"
+        changed = [f"{word} {choice.value}" for word, choice in sorted(self.choices.items())
+                   if choice is not Choice.keep]
+        return f"{what} with {', '.join(changed)}" if changed else f"{what} with the findings as given"

@@ -1,9 +1,9 @@
 """Security headers on every response: a strict Content-Security-Policy and friends.
 
 The pages load nothing from another origin and run no inline script or style, so the policy allows
-only this origin (``'self'``). The interactive API docs (``/docs``, ``/redoc``) are FastAPI's own
-pages, which pull Swagger UI / ReDoc from a CDN with an inline bootstrap script; they alone get a
-policy widened to that one CDN. HTML answers are never cached (they describe a child's skin).
+only this origin (``'self'``). The interactive API docs (``/docs``) load Swagger UI from this server
+too (``fastapi-offline``), but start it with an inline script and style; that page alone gets those
+allowances, still from no other origin. HTML answers are never cached (they describe a child's skin).
 """
 
 from __future__ import annotations
@@ -23,19 +23,18 @@ CSP = "; ".join([
     "frame-ancestors 'none'",
     "object-src 'none'",
 ])
-DOCS_CDN = "https://cdn.jsdelivr.net"
 DOCS_CSP = "; ".join([
     "default-src 'none'",
-    f"script-src 'self' 'unsafe-inline' {DOCS_CDN}",
-    f"style-src 'self' 'unsafe-inline' {DOCS_CDN}",
-    f"img-src 'self' data: {DOCS_CDN} https://fastapi.tiangolo.com",
-    f"font-src 'self' {DOCS_CDN}",
+    "script-src 'self' 'unsafe-inline'",
+    "style-src 'self' 'unsafe-inline'",
+    "img-src 'self' data:",
+    "font-src 'self'",
     "connect-src 'self'",
     "base-uri 'none'",
     "frame-ancestors 'none'",
     "object-src 'none'",
 ])
-DOCS_PATHS = ("/docs", "/redoc")
+DOCS_PATHS = ("/docs",)
 COMMON = {
     "x-content-type-options": "nosniff",
     "referrer-policy": "no-referrer",
