@@ -16,14 +16,12 @@ from importlib import resources
 from pathlib import Path
 from typing import Any, TypeVar
 
-import yaml
 from pydantic import BaseModel, ValidationError
 
 from babyskin.errors import KnowledgeBaseError
 from babyskin.kb.schema import Claim, Condition, FindingDef, RedFlag, Reference
 
 T = TypeVar("T", bound=BaseModel)
-_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 def default_kb_dir() -> Path:
@@ -62,8 +60,11 @@ class KnowledgeBase:
 
 
 def _read_yaml(path: Path, problems: list[str]) -> Any:
+    import yaml  # only when the files are read, not on a start from the compiled cache
+
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
     try:
-        return yaml.load(path.read_text(encoding="utf-8"), Loader=_Loader)
+        return yaml.load(path.read_text(encoding="utf-8"), Loader=loader)
     except FileNotFoundError:
         problems.append(f"{path}: file is missing")
     except yaml.YAMLError as exc:

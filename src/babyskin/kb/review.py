@@ -12,8 +12,6 @@ import datetime as dt
 import re
 from pathlib import Path
 
-import yaml
-
 from babyskin.errors import InputError
 from babyskin.kb.schema import Review, ReviewEvent, ReviewStatus
 
@@ -59,6 +57,8 @@ def review_block(review: Review) -> str:
     data = review.model_dump(mode="json", exclude_none=True)
     if not data.get("history"):
         data.pop("history", None)
+    import yaml  # only when a review is written: answers need no YAML
+
     return yaml.safe_dump({"review": data}, sort_keys=False, allow_unicode=True, width=100)
 
 
