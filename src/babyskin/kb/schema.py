@@ -24,7 +24,7 @@ from babyskin.models import FindingGroup, TriageLevel
 
 
 class Record(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
 
 class Typicality(StrEnum):
