@@ -99,6 +99,22 @@ def test_eval_json_has_the_contract_keys() -> None:
     assert data["n"] == 34
 
 
+def test_eval_leave_one_out_scores_each_case_once_per_finding_left_out(tmp_path) -> None:
+    cases = tmp_path / "cases.yaml"
+    cases.write_text(
+        "- id: m1\n"
+        "  findings: {age_days: 21, locations: [nose], lesions: [papule], colors: [white], absent: [fever]}\n"
+        "  expected: {diagnosis: milia, triage: home}\n", encoding="utf-8")
+    result = runner.invoke(app, ["eval", str(cases), "--leave-one-out", "--json"])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert data["mode"] == "leave_one_out" and data["n"] == 4
+    failing = {f["id"] for f in data["failures"]}
+    assert failing <= {"m1-nose", "m1-papule", "m1-white", "m1-no_fever"}
+    both = runner.invoke(app, ["eval", str(cases), "--text", "--leave-one-out"])
+    assert both.exit_code == 2 and "choose one of" in both.stderr
+
+
 def test_eval_of_a_missing_file_is_a_clear_error(tmp_path) -> None:
     result = runner.invoke(app, ["eval", str(tmp_path / "nope.yaml")])
     assert result.exit_code == 2

@@ -207,13 +207,20 @@ def evaluate(
     file: Annotated[Path, typer.Argument(help="A cases file in the schema of dev_cases.yaml.")],
     text: Annotated[bool, typer.Option("--text", help="Assess from each case's question.")] = False,
     adaptive: Annotated[bool, typer.Option("--adaptive", help="Simulate the guided check.")] = False,
+    leave_one_out: Annotated[bool, typer.Option(
+        "--leave-one-out", help="Each case once per finding, that finding left out (robustness).")] = False,
     as_json: JsonOpt = False,
 ) -> None:
     """Score the engine on a file of cases: top-1/top-3, triage, under- and over-triage."""
-    from babyskin.evaluation import evaluate_file, print_report
+    from babyskin.evaluation import Mode, evaluate_file, print_report
 
+    flags: list[tuple[bool, Mode]] = [(text, "text"), (adaptive, "adaptive"),
+                                      (leave_one_out, "leave_one_out")]
+    chosen = [mode for on, mode in flags if on]
+    if len(chosen) > 1:
+        fail(InputError("choose one of --text, --adaptive and --leave-one-out"))
     try:
-        report = evaluate_file(file, mode="text" if text else "adaptive" if adaptive else "findings")
+        report = evaluate_file(file, mode=chosen[0] if chosen else "findings")
     except BabyskinError as error:
         fail(error)
     if as_json:

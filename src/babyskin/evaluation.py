@@ -20,7 +20,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 from babyskin.errors import InputError
 from babyskin.models import Assessment, Audience, Findings, TriageLevel
 
-Mode = Literal["findings", "text", "adaptive"]
+Mode = Literal["findings", "text", "adaptive", "leave_one_out"]
 
 
 class Expected(BaseModel):
@@ -141,13 +141,30 @@ def _ranked(result: Assessment) -> list[str]:
     return [c.id for c in result.differential]
 
 
+def leave_one_out(case: Case) -> list[Case]:
+    """The case once for each finding word it lists, with that word left out (id ``case-word``): how
+    the answer holds up when a description misses one detail."""
+    variants = []
+    data = case.findings.model_dump()
+    for name in ("locations", "lesions", "colors", "present", "absent", "size", "count"):
+        value = data[name]
+        for word in [value] if isinstance(value, str) else list(value or ()):
+            less = {**data, name: None if isinstance(value, str) else [w for w in value if w != word]}
+            sign = "-no_" if name == "absent" else "-"
+            variants.append(case.model_copy(update={"id": f"{case.id}{sign}{word}",
+                                                    "findings": Findings(**less)}))
+    return variants
+
+
 def evaluate_cases(cases: list[Case], mode: Mode = "findings") -> Report:
     from babyskin.engine.assess import default_engine
 
     engine = default_engine()
     report = Report(mode=mode)
+    if mode == "leave_one_out":
+        cases = [variant for case in cases for variant in leave_one_out(case)]
     for case in cases:
-        if mode == "findings":
+        if mode in ("findings", "leave_one_out"):
             result = engine.assess(case.findings, case.audience)
             report.outcomes.append(Outcome(case, _ranked(result), result.triage.level))
         elif mode == "text":
@@ -164,7 +181,7 @@ def evaluate_cases(cases: list[Case], mode: Mode = "findings") -> Report:
             report.outcomes.append(Outcome(case, _ranked(result), result.triage.level, asked))
     if mode == "text":
         report.extraction = extraction_scores(report.outcomes)
-    if mode != "findings":
+    if mode in ("text", "adaptive"):
         report.baseline = evaluate_cases(cases, "findings")
     return report
 

@@ -27,7 +27,8 @@ bound is exact rival by rival: with ``gap_k = score_k - score_c`` (the log score
     P(c | state)  =  1 / Σ_k exp(gap_k(state))  <=  1 / Σ_k exp(min over the states of gap_k)
 
 and the minimum is separable: by group, and within a damped group (sites, lesions, colours, whose summed
-log-likelihood is divided by ``sqrt(n)``) the best choice of ``m`` words is the ``m`` most favourable.
+log-likelihood is scaled by :func:`babyskin.engine.rank.damping`) the best choice of ``m`` words is the
+``m`` most favourable.
 A branch whose bound falls short is cut; a state with no open words is judged exactly. A search that
 would run past ``MAX_NODES`` answers yes: in doubt, escalate.
 """
@@ -85,10 +86,10 @@ class Gaps:
         for group in self.groups:
             acc = group.summed[k] - group.summed[c]
             n = group.settled
-            best = acc / math.sqrt(n) if n else 0.0
+            best = acc * rank.damping(n) if n else 0.0
             for m, delta in enumerate(sorted(row[k] - row[c] for row in group.open_rows), start=1):
                 acc += delta
-                best = min(best, acc / math.sqrt(n + m))
+                best = min(best, acc * rank.damping(n + m))
             total += best
         for present_row, absent_row in self.singles:
             delta = present_row[k] - present_row[c]
@@ -149,7 +150,7 @@ class Family:
             if len(rows) < len(words):
                 self.damped[group] = (summed, len(rows))
             elif rows:
-                base = _add(base, [v / math.sqrt(len(rows)) for v in summed])
+                base = _add(base, [v * rank.damping(len(rows)) for v in summed])
         self.base = base
         self.words: tuple[str, ...] = tuple(sorted(warning))
         self._gaps: dict[frozenset[tuple[str, Choice]], Gaps] = {}
@@ -190,7 +191,7 @@ class Family:
             if open_rows[group]:
                 groups.append(_Group(tuple(summed), n, tuple(open_rows[group])))
             elif n:
-                base = _add(base, [v / math.sqrt(n) for v in summed])
+                base = _add(base, [v * rank.damping(n) for v in summed])
         return Gaps(base, groups, singles)
 
     def options(self, word: str) -> tuple[Choice, ...]:

@@ -45,6 +45,12 @@ from babyskin.kb.schema import (
 from babyskin.models import FindingGroup, Findings
 
 AGE_FIT_FLOOR = 0.02
+GROUP_DAMPING = 0.5  # k words of one damped group count like k ** (1 - GROUP_DAMPING) words
+
+
+def damping(k: int) -> float:
+    """The factor on the summed log-likelihood of ``k`` words of a damped group (``1/sqrt(k)``)."""
+    return k ** -GROUP_DAMPING
 
 
 @dataclass(frozen=True, eq=False)
@@ -150,7 +156,7 @@ def posterior(model: Model, findings: Findings) -> list[tuple[str, float]]:
         if len(known) == 1:
             scores = [s + v for s, v in zip(scores, known[0], strict=True)]
         elif known:
-            factor = 1.0 / math.sqrt(len(known))
+            factor = damping(len(known))
             columns = zip(*known, strict=True)
             scores = [s + factor * sum(column) for s, column in zip(scores, columns, strict=True)]
     # sorted: the same findings in any order give the same floating-point sums

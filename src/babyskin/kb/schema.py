@@ -36,12 +36,15 @@ class Typicality(StrEnum):
     never = "never"
 
 
+# 'rarely' was 0.06 until the leave-one-out evaluation (`babyskin eval FILE --leave-one-out`) showed
+# that 0.03 holds up better when a description misses a detail: on the dev cases, top-1 90.6% -> 92.6%
+# and triage 93.9% -> 95.1% over 244 variants, with the full cases unchanged.
 TYPICALITY_LIKELIHOOD: dict[Typicality, float] = {
     Typicality.always: 0.95,
     Typicality.usually: 0.75,
     Typicality.often: 0.5,
     Typicality.sometimes: 0.25,
-    Typicality.rarely: 0.06,
+    Typicality.rarely: 0.03,
     Typicality.never: 0.01,
 }
 
