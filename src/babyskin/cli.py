@@ -6,16 +6,15 @@ Exit codes: 0 done; 1 the knowledge base or store failed (or ``kb lint`` found p
 
 from __future__ import annotations
 
-import json
 import sys
 from pathlib import Path
-from typing import Annotated, NoReturn
+from typing import Annotated
 
 import typer
-from rich.console import Console
 
 from babyskin import cli_options as opt
-from babyskin.errors import BabyskinError, InputError, NotFound
+from babyskin.cli_output import emit_json, err, fail, out
+from babyskin.errors import BabyskinError, InputError
 from babyskin.models import Audience
 
 app = typer.Typer(
@@ -36,24 +35,8 @@ def _register_subcommands() -> None:
 
 
 
-out = Console(highlight=False, soft_wrap=False)
-err = Console(stderr=True, highlight=False, soft_wrap=True)
-
-JsonOpt = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON.")]
-AudienceOpt = Annotated[Audience, typer.Option("--audience", "-a", help="Who the answer is for.")]
-
-
-def fail(error: BabyskinError) -> NoReturn:
-    code = 2 if isinstance(error, InputError | NotFound) else 1
-    err.print(f"[bold red]error:[/] {error}", markup=True, highlight=False)
-    for problem in error.problems[1:] if len(error.problems) > 1 else []:
-        err.print(f"  - {problem}", markup=False)
-    raise typer.Exit(code)
-
-
-def emit_json(data: object, *, one_line: bool = False) -> None:
-    indent = None if one_line else 2
-    sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=indent, default=str) + "\n")
+JsonOpt = opt.JsonOpt
+AudienceOpt = opt.AudienceOpt
 
 
 @app.command()
@@ -269,3 +252,7 @@ def main() -> None:
     except Exception as error:
         err.print(f"internal error: {type(error).__name__}: {error}. Please report it.", markup=False)
         sys.exit(3)
+
+
+if __name__ == "__main__":
+    main()

@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, NoReturn
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from babyskin import cli_options as opt
+from babyskin.cli_options import JsonOpt
+from babyskin.cli_output import emit_json, fail, out
 from babyskin.errors import BabyskinError, InputError, NotFound
 
 if TYPE_CHECKING:
@@ -24,22 +26,9 @@ if TYPE_CHECKING:
 
 diary_app = typer.Typer(help="Follow spots over time in a diary.", no_args_is_help=True)
 
-JsonOpt = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON.")]
 FamilyOpt = Annotated[str, typer.Option("--family", help="Which local family's diary to use.")]
 ChildOpt = Annotated[str, typer.Option("--child", help="The child's name or nickname.")]
 LOCAL_FAMILY = "local"
-
-
-def _fail(error: BabyskinError) -> NoReturn:
-    from babyskin.cli import fail
-
-    fail(error)
-
-
-def _emit(data: object) -> None:
-    from babyskin.cli import emit_json
-
-    emit_json(data)
 
 
 def _date(option: str, value: str | None) -> dt.date | None:
@@ -136,12 +125,11 @@ def add(
             target = _child(diary.store, family_id, child, hint="give the birth date with --born").id
         saved_child, entry, review = diary.add_entry(family_id, target, draft)
     except BabyskinError as error:
-        _fail(error)
+        fail(error)
     if as_json:
-        _emit({"child": child_json(saved_child, diary.today()), "entry": entry_json(entry),
+        emit_json({"child": child_json(saved_child, diary.today()), "entry": entry_json(entry),
                "episode": review.model_dump(mode="json")})
         return
-    out = _out()
     age = saved_child.age_days(entry.on)
     out.print(f"Saved entry {entry.id} for {saved_child.name} ({age} days old) on {entry.on},"
               f" episode '{entry.episode}'.", markup=False)
@@ -168,9 +156,9 @@ def list_(
             record = _child(store, family_id, child)
             rows = [entry_json(e) for e in store.list_entries(family_id, record.id)]
     except BabyskinError as error:
-        _fail(error)
+        fail(error)
     if as_json:
-        _emit(rows)
+        emit_json(rows)
         return
     from rich.table import Table
 
@@ -184,7 +172,7 @@ def list_(
             lead = row["assessment"]["differential"][0]["name"] if row["assessment"]["differential"] else "-"
             table.add_row(str(row["id"]), row["date"], row["episode"], lead, row["triage"],
                           (row["text"] or "")[:60])
-    _out().print(table)
+    out.print(table)
 
 
 @diary_app.command()
@@ -209,11 +197,10 @@ def show(
         else:
             data = diary.timeline(family_id, record.id)
     except BabyskinError as error:
-        _fail(error)
+        fail(error)
     if as_json:
-        _emit(data)
+        emit_json(data)
         return
-    out = _out()
     if entry is not None:
         from babyskin.answer.render import print_assessment
         from babyskin.models import Assessment
@@ -242,17 +229,17 @@ def export(
         store = _open_store()
         data = store.export_family(store.cli_family(family).id)
     except BabyskinError as error:
-        _fail(error)
+        fail(error)
     if output is None:
-        _emit(data)
+        emit_json(data)
         return
     output.write_text(json.dumps(data, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
     entries = sum(len(c["entries"]) for c in data["children"])
     summary = {"ok": True, "path": str(output), "children": len(data["children"]), "entries": entries}
     if as_json:
-        _emit(summary)
+        emit_json(summary)
     else:
-        _out().print(f"Wrote {entries} entries for {len(data['children'])} children to {output}")
+        out.print(f"Wrote {entries} entries for {len(data['children'])} children to {output}")
 
 
 @diary_app.command()
@@ -268,7 +255,7 @@ def delete(
     chosen = [name for name, on in (("--child", child), ("--entry", entry), ("--everything", everything))
               if on not in (None, False)]
     if len(chosen) != 1:
-        _fail(InputError("say what to delete: exactly one of --child NAME, --entry ID or --everything"))
+        fail(InputError("say what to delete: exactly one of --child NAME, --entry ID or --everything"))
     try:
         store = _open_store()
         family_id = store.cli_family(family).id
@@ -285,17 +272,11 @@ def delete(
         else:
             counts = store.delete_family(family_id)
     except BabyskinError as error:
-        _fail(error)
+        fail(error)
     if as_json:
-        _emit({"ok": True, "deleted": counts})
+        emit_json({"ok": True, "deleted": counts})
     else:
-        _out().print(f"Deleted {counts['children']} children and {counts['entries']} entries.")
-
-
-def _out() -> Any:
-    from babyskin.cli import out
-
-    return out
+        out.print(f"Deleted {counts['children']} children and {counts['entries']} entries.")
 
 
 def _print_episode(out: Any, review: dict[str, Any]) -> None:

@@ -8,12 +8,12 @@ from typing import Annotated
 
 import typer
 
-from babyskin.cli import emit_json, err, fail, out
+from babyskin.cli_options import JsonOpt
+from babyskin.cli_output import emit_json, err, fail, out
 from babyskin.errors import BabyskinError, KnowledgeBaseError
 
 kb_app = typer.Typer(help="Check and review the knowledge base.", no_args_is_help=True)
 PathOpt = Annotated[Path | None, typer.Option("--path", help="A knowledge-base folder (default: bundled).")]
-JsonOpt = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON.")]
 
 
 def _load(path: Path | None, *, full: bool = False):

@@ -1,10 +1,16 @@
-"""Typer options shared by the commands that take structured findings (``assess``, ``diary add``)."""
+"""Typer options shared by commands: ``--json`` and ``--audience``, and the structured findings of
+``assess`` and ``diary add``."""
 
 from __future__ import annotations
 
 from typing import Annotated
 
 import typer
+
+from babyskin.models import Audience
+
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON.")]
+AudienceOpt = Annotated[Audience, typer.Option("--audience", "-a", help="Who the answer is for.")]
 
 Where = Annotated[str | None, typer.Option("--where", help="Where, comma-separated: nose,cheeks.")]
 Lesion = Annotated[str | None, typer.Option("--lesion", help="What they look like: papule,pustule.")]
