@@ -190,7 +190,7 @@ class Engine:
                 if found is None:
                     found = family.search(lambda gaps, i=i: gaps.can_lead(i, rivals))
                 if found is not None:
-                    why = f"{cond.name} cannot be ruled out: it could {found.could()}"
+                    why = f"{cond.name} cannot be ruled out: it could {found.could(self._label)}"
                     return triage.escalated(decision, level, "condition", why)
             for flag in matched:
                 if flag.triage is not level or not flag.applies_to:
@@ -204,9 +204,12 @@ class Engine:
                             flag.when, red_flags.present_words(state), state))
                     if found is not None:
                         why = (f"red flag: {flag.title} ({level}), as {self.kb.conditions[cid].name}"
-                               f" could {found.could()}")
+                               f" could {found.could(self._label)}")
                         return triage.escalated(decision, level, "red_flag", why)
         return decision
+
+    def _label(self, word: str) -> str:
+        return self.kb.findings[word].label
 
     @cached_property
     def _conditions_at(self) -> dict[TriageLevel, list[Condition]]:

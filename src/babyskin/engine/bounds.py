@@ -248,11 +248,11 @@ class Found:
     most: float | None  # the condition's probability there, for a threshold test
     gave_up: bool = False  # the search reached MAX_NODES first: taken as found (in doubt, escalate)
 
-    def could(self) -> str:
+    def could(self, label: Callable[[str], str] = str) -> str:
         """What the condition could do, for a reason: 'be 12% with fever left out'."""
         if self.gave_up:
             return "not be ruled out within the search limit"
         what = f"be {self.most:.0%}" if self.most is not None else "lead"
-        changed = [f"{word} {choice.value}" for word, choice in sorted(self.choices.items())
+        changed = [f"'{label(word)}' {choice.value}" for word, choice in sorted(self.choices.items())
                    if choice is not Choice.keep]
         return f"{what} with {', '.join(changed)}" if changed else f"{what} with the findings as given"
