@@ -21,7 +21,7 @@ import sys
 import time
 from pathlib import Path
 
-from support import free_port, print_figures, wait_for, wrk
+from support import SERVER_CPUS, free_port, pinned, print_figures, wait_for, wrk
 
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
@@ -111,11 +111,13 @@ def case_bodies(cases_file: Path) -> list[dict]:
     return bodies
 
 
-def bench_http(seconds: int, bodies: list[dict]) -> dict[str, float | str]:
+def bench_http(seconds: int, bodies: list[dict], rounds: int = 3) -> dict[str, float | str]:
+    """Ping, cached assess and uncached assess in turn, ``rounds`` times; the medians of each round's
+    figures, so that the machine's drift over a minute weighs on both sides of every ratio."""
     port = free_port()
     env = {**os.environ, "BABYSKIN_LOAD_NLP": "0"}
     server = subprocess.Popen(
-        [str(BIN / "babyskin"), "serve", "--port", str(port)], env=env,
+        pinned([str(BIN / "babyskin"), "serve", "--port", str(port)], SERVER_CPUS), env=env,
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )
     try:
@@ -124,12 +126,19 @@ def bench_http(seconds: int, bodies: list[dict]) -> dict[str, float | str]:
         have_wrk = subprocess.run(["which", "wrk"], capture_output=True).returncode == 0
         load = wrk_rps if have_wrk else python_load
         load(base + "/v1/ping", 1, None)
-        ping = load(base + "/v1/ping", seconds, None)
-        assess = load(base + "/v1/assess", seconds, bodies)
-        fresh = load(base + "/v1/assess", seconds, bodies, unique=True)
-        return {"http_tool": "wrk -t2 -c16" if have_wrk else "python httpx (1 connection)",
-                "ping_rps": ping, "assess_rps": assess, "assess_to_ping_ratio": assess / ping,
-                "assess_uncached_rps": fresh, "assess_uncached_to_ping_ratio": fresh / ping}
+        runs = []
+        for _ in range(rounds):
+            ping = load(base + "/v1/ping", seconds, None)
+            assess = load(base + "/v1/assess", seconds, bodies)
+            fresh = load(base + "/v1/assess", seconds, bodies, unique=True)
+            runs.append((ping, assess, fresh))
+        median = statistics.median
+        return {"http_tool": ("wrk -t2 -c16" if have_wrk else "python httpx (1 connection)")
+                + f", {rounds} rounds" + (", server and load on separate CPUs" if pinned([], "0") else ""),
+                "ping_rps": median(r[0] for r in runs), "assess_rps": median(r[1] for r in runs),
+                "assess_to_ping_ratio": median(r[1] / r[0] for r in runs),
+                "assess_uncached_rps": median(r[2] for r in runs),
+                "assess_uncached_to_ping_ratio": median(r[2] / r[0] for r in runs)}
     finally:
         server.terminate()
         server.wait(timeout=10)

@@ -5,13 +5,32 @@ from __future__ import annotations
 import json
 import os
 import re
+import shutil
 import socket
 import subprocess
 import tempfile
 import time
 
 UNITS_MS = {"us": 1e-3, "ms": 1.0, "s": 1e3, "m": 6e4}
-VARY_AGE = r'  body = string.gsub(body, "\"age_days\": %d+", "\"age_days\": " .. (n % 731))'
+# A different (body, age) pair on every request of a run: the age moves on after each pass over the
+# bodies, and each wrk thread starts half the age range (365 days) from the last, so no two requests of
+# a run share an answer (until a thread has made 365 passes).
+VARY_AGE_SETUP = ["local threads = 0", "function setup(thread)",
+                  "  thread:set(\"offset\", threads * 365)", "  threads = threads + 1", "end"]
+VARY_AGE = (r'  local age = (math.floor((n - 1) / #bodies) + (offset or 0)) % 731'
+            "\n"
+            r'  body = string.gsub(body, "\"age_days\": %d+", "\"age_days\": " .. age)')
+
+
+SERVER_CPUS, LOAD_CPUS = "0", "1"
+
+
+def pinned(cmd: list[str], cpus: str) -> list[str]:
+    """``cmd`` run on ``cpus`` only (taskset), when there are two CPUs or more: the server and the
+    load generator then do not take turns on one core, and ratios between endpoints hold steadier."""
+    if shutil.which("taskset") and (os.cpu_count() or 1) >= 2:
+        return ["taskset", "-c", cpus, *cmd]
+    return cmd
 
 
 def free_port() -> int:
@@ -50,13 +69,14 @@ def wrk(url: str, seconds: int, bodies: list[str] | None = None, *,
         vary_age: bool = False) -> tuple[float, float]:
     """(requests/s, p99 ms) under wrk's bounded loopback load; with ``bodies``, POSTs them in turn.
 
-    ``vary_age``: every request gets a different ``age_days`` (0-730), so no answer can be reused.
+    ``vary_age``: every request gets a (body, ``age_days``) pair no other request of the run has, so
+    no answer can be reused.
     Any non-2xx response fails the run: error figures would mislead."""
     cmd = ["wrk", f"-t{threads}", f"-c{connections}", f"-d{seconds}s", "--latency"]
     script = None
     if bodies:
-        lines = ['wrk.method = "POST"', f'wrk.headers["Content-Type"] = "{content_type}"',
-                 "local bodies = {"]
+        lines = [*(VARY_AGE_SETUP if vary_age else []),
+                 'wrk.method = "POST"', f'wrk.headers["Content-Type"] = "{content_type}"', "local bodies = {"]
         lines += ["  " + json.dumps(body) + "," for body in bodies]  # JSON strings are Lua strings
         lines += ["}", "local i = 0", "local n = 0", "request = function()", "  i = i % #bodies + 1",
                   "  n = n + 1", "  local body = bodies[i]"]
@@ -68,7 +88,7 @@ def wrk(url: str, seconds: int, bodies: list[str] | None = None, *,
         script = handle.name
         cmd += ["-s", script]
     try:
-        result = subprocess.run([*cmd, url], check=True, capture_output=True, text=True)
+        result = subprocess.run(pinned([*cmd, url], LOAD_CPUS), check=True, capture_output=True, text=True)
     finally:
         if script:
             os.unlink(script)

@@ -25,7 +25,7 @@ import tempfile
 from pathlib import Path
 from urllib.parse import urlencode
 
-from support import free_port, print_figures, wait_for
+from support import SERVER_CPUS, free_port, pinned, print_figures, wait_for
 from support import wrk as support_wrk
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -91,8 +91,8 @@ def bench_web(seconds: int = 5, cases_file: Path | None = None) -> dict[str, flo
     port = free_port()
     with tempfile.TemporaryDirectory() as folder:
         env = {**os.environ, "BABYSKIN_DATABASE_URL": f"sqlite:///{folder}/bench.db"}
-        server = subprocess.Popen([str(BIN / "babyskin"), "serve", "--port", str(port)], env=env,
-                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        server = subprocess.Popen(pinned([str(BIN / "babyskin"), "serve", "--port", str(port)], SERVER_CPUS),
+                                  env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         try:
             base = f"http://127.0.0.1:{port}"
             wait_for(base + "/healthz")
