@@ -33,6 +33,30 @@ def test_assess(client: TestClient) -> None:
     assert data["triage"]["level"] == "home"
 
 
+def test_a_body_answered_before_is_answered_from_the_cache_with_the_same_bytes_and_headers() -> None:
+    app = create_app(Settings(load_nlp=False))
+    calls = []
+    engine = app.state.engine
+    real = engine.assess
+    engine.assess = lambda *args, **kwargs: calls.append(args) or real(*args, **kwargs)
+    client = TestClient(app)
+    body = b'{"findings": {"age_days": 21, "locations": ["nose"], "lesions": ["papule"]}}'
+    headers = {"content-type": "application/json"}
+    first = client.post("/v1/assess", content=body, headers=headers)
+    second = client.post("/v1/assess", content=body, headers=headers)
+    assert first.status_code == second.status_code == 200
+    assert second.content == first.content and len(calls) == 1  # the engine ran once
+    for name in ("content-type", "content-security-policy", "x-content-type-options"):
+        assert second.headers[name] == first.headers[name], name
+    assert int(second.headers["content-length"]) == len(second.content)
+    bad = b'{"findings": {"locations": ["nosee"]}}'
+    for _ in range(2):  # a refused body is never stored
+        assert_error_shape(client.post("/v1/assess", content=bad, headers=headers), 422)
+    assert app.state.answers.get(bad) is None
+    huge = b'{"findings": {}, "pad": "' + b"x" * (app.state.settings.max_body_bytes + 1) + b'"}'
+    assert_error_shape(client.post("/v1/assess", content=huge, headers=headers), 413)
+
+
 def test_assess_unknown_word_is_422_with_the_cli_message(client: TestClient) -> None:
     body = assert_error_shape(
         client.post("/v1/assess", json={"findings": {"locations": ["nosee"]}}), 422)

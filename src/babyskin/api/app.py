@@ -29,6 +29,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.engine = engine
     install_error_handlers(app)
 
+    from babyskin.api.routes import assess, check
+
+    app.state.answers = assess.AnswerCache()
+    app.add_middleware(assess.CachedAnswers, answers=app.state.answers)  # innermost: added first
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
     from babyskin.web.security import SecurityHeaders
 
@@ -43,9 +47,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         """A trivial endpoint: the baseline for throughput benchmarks."""
         return JSONResponse({"ok": True})
 
-    from babyskin.api.routes import assess, check
-
-    app.state.answers = assess.AnswerCache()
     app.include_router(assess.router)
     _register_schema(app, assess.AssessRequest)
     app.include_router(check.router)
