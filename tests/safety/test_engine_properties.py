@@ -89,6 +89,23 @@ def test_every_fired_red_flag_is_a_floor_under_the_triage(engine: Engine, case: 
 
 
 @BUDGET
+@given(FINDINGS)
+@example(case=Findings(age_days=205, locations=["generalized", "eyelids", "chest"], lesions=["comedone"],
+                       colors=["pink"]))
+def test_the_red_flag_that_decides_the_triage_is_in_the_answer_with_its_advice(
+    engine: Engine, case: Findings
+) -> None:
+    """Also when a condition-scoped rule fires only in a state of the warning-sign family (bounds.py)."""
+    result = engine.assess(case)
+    if result.triage.decided_by == "red_flag":
+        titles = {f.title: f for f in result.red_flags}
+        deciding = [t for t in titles if result.triage.reasons[0].startswith(f"red flag: {t} (")]
+        assert deciding, (result.triage.reasons[0], list(titles))
+        assert titles[deciding[0]].triage is result.triage.level
+        assert titles[deciding[0]].parent_text
+
+
+@BUDGET
 @given(FINDINGS, FLAG_IDS_ALWAYS)
 def test_meeting_a_red_flag_rule_fires_it_and_triage_reaches_its_level(
     engine: Engine, case: Findings, flag_id: str

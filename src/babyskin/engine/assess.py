@@ -136,7 +136,9 @@ class Engine:
         conds = [(kb.conditions[cid], p) for cid, p in ranked]
         decision = triage.decide(fired, conds)
         warning = red_flags.warning_words(matched, findings)
-        decision = self._never_lower(findings, ranked, matched, warning, decision)
+        decision, also_fired = self._never_lower(findings, ranked, matched, warning, decision)
+        if also_fired is not None:  # a condition-scoped rule that fires in a state of the family
+            fired = [also_fired, *fired]  # more urgent than every rule that fired plainly
         decision = triage.too_little_described(findings, warning, decision)
         fits = rank.age_fits(model, findings)
         candidates = []
@@ -162,17 +164,19 @@ class Engine:
         )
 
     def _never_lower(self, findings: Findings, ranked: list[tuple[str, float]],
-                     matched: list[RedFlag], warning: frozenset[str], decision: Triage) -> Triage:
+                     matched: list[RedFlag], warning: frozenset[str], decision: Triage
+                     ) -> tuple[Triage, RedFlag | None]:
         """Warning signs must never lower the answer (hazard H27; the reasoning is in :mod:`.bounds`).
 
         A warning word is also evidence in the differential, and can move probability away from a
         serious condition or from the condition a condition-scoped rule needs. So a condition also
         escalates when it could reach its safety threshold, or lead, with some of the warning words'
         evidence set aside; and a matching condition-scoped rule fires when its condition could reach
-        plausibility so. Only levels above the plain answer are looked for, most urgent first.
+        plausibility so (it is returned too, so that the answer carries its advice). Only levels above
+        the plain answer are looked for, most urgent first.
         """
         if decision.level is TriageLevel.emergency or not warning:
-            return decision
+            return decision, None
         family = bounds.Family(self.model, findings, warning)
         index = self._index
         rivals = [index[cid] for cid, _p in ranked]
@@ -191,7 +195,7 @@ class Engine:
                     found = family.search(lambda gaps, i=i: gaps.can_lead(i, rivals))
                 if found is not None:
                     why = f"{cond.name} cannot be ruled out: it could {found.could(self._label)}"
-                    return triage.escalated(decision, level, "condition", why)
+                    return triage.escalated(decision, level, "condition", why), None
             for flag in matched:
                 if flag.triage is not level or not flag.applies_to:
                     continue
@@ -205,8 +209,8 @@ class Engine:
                     if found is not None:
                         why = (f"red flag: {flag.title} ({level}), as {self.kb.conditions[cid].name}"
                                f" could {found.could(self._label)}")
-                        return triage.escalated(decision, level, "red_flag", why)
-        return decision
+                        return triage.escalated(decision, level, "red_flag", why), flag
+        return decision, None
 
     def _label(self, word: str) -> str:
         return self.kb.findings[word].label
