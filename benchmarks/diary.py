@@ -31,7 +31,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
 sys.path.insert(0, str(ROOT / "benchmarks"))
-from support import free_port, wait_for  # noqa: E402  (the shared server helpers of the benchmarks)
+from support import free_port, wait_until_up  # noqa: E402  (the shared server helpers of the benchmarks)
 
 BORN = dt.date.today() - dt.timedelta(days=40)
 MILIA = {"locations": ["nose", "cheeks"], "lesions": ["papule"], "colors": ["white"], "size": "pinpoint",
@@ -117,7 +117,7 @@ def servers(url: str, count: int) -> Iterator[list[str]]:
                                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
             bases.append(f"http://127.0.0.1:{port}")
         for base in bases:
-            wait_for(base + "/healthz")
+            wait_until_up(base + "/healthz", 180.0)
         yield bases
     finally:
         for proc in procs:

@@ -21,7 +21,7 @@ import sys
 import time
 from pathlib import Path
 
-from support import SERVER_CPUS, free_port, pinned, print_figures, wait_for, wrk
+from support import SERVER_CPUS, free_port, pinned, print_figures, wait_until_up, wrk
 
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
@@ -122,7 +122,7 @@ def bench_http(seconds: int, bodies: list[dict], rounds: int = 3) -> dict[str, f
     )
     try:
         base = f"http://127.0.0.1:{port}"
-        wait_for(base + "/healthz")
+        wait_until_up(base + "/healthz", 180.0)
         have_wrk = subprocess.run(["which", "wrk"], capture_output=True).returncode == 0
         load = wrk_rps if have_wrk else python_load
         load(base + "/v1/ping", 1, None)

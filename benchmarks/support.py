@@ -1,4 +1,5 @@
-"""Helpers shared by the benchmark scripts: a free loopback port, waiting for a server, printing."""
+"""Helpers shared by the benchmark scripts: wrk, CPU pinning, printing; ``free_port`` and
+``wait_until_up`` come from ``safety/server.py``."""
 
 from __future__ import annotations
 
@@ -6,10 +7,13 @@ import json
 import os
 import re
 import shutil
-import socket
 import subprocess
+import sys
 import tempfile
-import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the repository root, for safety/
+from safety.server import free_port, wait_until_up  # noqa: F401  (one home for server helpers)
 
 UNITS_MS = {"us": 1e-3, "ms": 1.0, "s": 1e3, "m": 6e4}
 # A different (body, age) pair on every request of a run: the age moves on after each pass over the
@@ -31,27 +35,6 @@ def pinned(cmd: list[str], cpus: str) -> list[str]:
     if shutil.which("taskset") and (os.cpu_count() or 1) >= 2:
         return ["taskset", "-c", cpus, *cmd]
     return cmd
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def wait_for(url: str, timeout: float = 180.0) -> None:
-    """Return when ``url`` answers 200; raise after ``timeout`` seconds."""
-    import httpx
-
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(url, timeout=2.0).status_code == 200:
-                return
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.2)
-    raise RuntimeError(f"the server did not start: {url}")
 
 
 def print_figures(figures: dict[str, object], *, as_json: bool = False) -> None:

@@ -25,7 +25,7 @@ import tempfile
 from pathlib import Path
 from urllib.parse import urlencode
 
-from support import SERVER_CPUS, free_port, pinned, print_figures, wait_for
+from support import SERVER_CPUS, free_port, pinned, print_figures, wait_until_up
 from support import wrk as support_wrk
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -95,7 +95,7 @@ def bench_web(seconds: int = 5, cases_file: Path | None = None) -> dict[str, flo
                                   env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         try:
             base = f"http://127.0.0.1:{port}"
-            wait_for(base + "/healthz")
+            wait_until_up(base + "/healthz", 180.0)
             wrk(base + "/v1/ping", 1)  # warm up
             wrk(base + "/check", 1, pages)
             ping_rps, ping_p99 = wrk(base + "/v1/ping", seconds)

@@ -13,6 +13,7 @@ from typing import Annotated
 import typer
 
 from babyskin import cli_options as opt
+from babyskin.cli_options import AudienceOpt, JsonOpt
 from babyskin.cli_output import emit_json, err, fail, out
 from babyskin.errors import BabyskinError, InputError
 from babyskin.models import Audience
@@ -32,11 +33,6 @@ def _register_subcommands() -> None:
 
     app.add_typer(kb_app, name="kb")
     app.add_typer(diary_app, name="diary")
-
-
-
-JsonOpt = opt.JsonOpt
-AudienceOpt = opt.AudienceOpt
 
 
 @app.command()
