@@ -48,6 +48,8 @@ def assess(
     onset: opt.Onset = None,
     duration: opt.Duration = None,
     gestation: Annotated[int | None, typer.Option(help="Weeks of gestation at birth.")] = None,
+    fever_days: Annotated[int | None, typer.Option(help="Days the fever has lasted so far.")] = None,
+    temperature: Annotated[float | None, typer.Option(help="Highest temperature measured, in C.")] = None,
     audience: AudienceOpt = Audience.parent,
     as_json: JsonOpt = False,
 ) -> None:
@@ -59,6 +61,7 @@ def assess(
         findings = findings_from_options(
             age=age, where=where, lesion=lesion, color=color, size=size, count=count,
             present=present, absent=absent, onset=onset, duration=duration, gestation=gestation,
+            fever_days=fever_days, temperature=temperature,
         )
         result = run_assess(findings, audience)
     except BabyskinError as error:

@@ -189,7 +189,7 @@ def evaluate_cases(cases: list[Case], mode: Mode = "findings") -> Report:
 def _words(findings: Findings) -> set[str]:
     present, absent = findings.observed()
     words = {f"+{w}" for w in present} | {f"-{w}" for w in absent}
-    for name in ("age_days", "onset_days", "duration_days", "gestation_weeks"):
+    for name in ("age_days", "onset_days", "duration_days", "gestation_weeks", "fever_days", "temperature_c"):
         if getattr(findings, name) is not None:
             words.add(name)
     return words

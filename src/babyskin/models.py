@@ -10,7 +10,7 @@ from __future__ import annotations
 from enum import IntEnum, StrEnum
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 
 class TriageLevel(StrEnum):
@@ -64,6 +64,10 @@ class Grade(IntEnum):
 
 
 MAX_AGE_DAYS = 730
+MAX_FEVER_DAYS = 60
+MIN_TEMPERATURE_C = 25.0  # below or above these a reading is a typo or a broken thermometer
+MAX_TEMPERATURE_C = 45.0
+FEVER_C = 38.0  # NICE NG143: fever is a temperature of 38 C or more
 DISCLAIMER = (
     "babyskin gives information, not a diagnosis; it does not replace a doctor. If you are worried"
     " about your baby, get medical help."
@@ -79,6 +83,10 @@ class Findings(BaseModel):
     onset_days: int | None = Field(default=None, description="age in days when the spots appeared")
     gestation_weeks: int | None = Field(default=None, description="gestation at birth in weeks")
     duration_days: int | None = Field(default=None, description="how long the spots have been there")
+    fever_days: int | None = Field(default=None, ge=0, le=MAX_FEVER_DAYS,
+                                   description="how many days the fever has lasted so far")
+    temperature_c: float | None = Field(default=None, ge=MIN_TEMPERATURE_C, le=MAX_TEMPERATURE_C,
+                                        description="the highest temperature measured, in degrees Celsius")
     locations: tuple[str, ...] = ()
     lesions: tuple[str, ...] = ()
     colors: tuple[str, ...] = ()
@@ -86,6 +94,22 @@ class Findings(BaseModel):
     count: str | None = None
     present: tuple[str, ...] = ()
     absent: tuple[str, ...] = ()
+
+    @model_validator(mode="before")
+    @classmethod
+    def _fever_from_numbers(cls, data: Any) -> Any:
+        """A temperature of 38 C or more, or days of fever, means the word ``fever`` is present."""
+        if not isinstance(data, dict):
+            return data
+        temperature, days = data.get("temperature_c"), data.get("fever_days")
+        febrile = (isinstance(temperature, int | float) and temperature >= FEVER_C) or (
+            isinstance(days, int) and days > 0)
+        present = data.get("present") or ()
+        if isinstance(present, str):
+            present = [present]
+        if febrile and "fever" not in present:
+            data = {**data, "present": [*present, "fever"]}
+        return data
 
     @field_validator("age_days", "onset_days", "duration_days")
     @classmethod
@@ -132,7 +156,8 @@ class Findings(BaseModel):
         """These findings updated by ``other`` (a later turn wins on conflicts)."""
         data = self.model_dump()
         new = other.model_dump()
-        for key in ("age_days", "onset_days", "gestation_weeks", "duration_days", "size", "count"):
+        for key in ("age_days", "onset_days", "gestation_weeks", "duration_days", "fever_days",
+                    "temperature_c", "size", "count"):
             if new[key] is not None:
                 data[key] = new[key]
         for key in ("locations", "lesions", "colors"):

@@ -69,12 +69,16 @@ def findings_from_options(
     onset: str | None = None,
     duration: str | None = None,
     gestation: int | None = None,
+    fever_days: int | None = None,
+    temperature: float | None = None,
 ) -> Findings:
     data: dict[str, Any] = {
         "age_days": _age("age", age),
         "onset_days": _age("onset", onset),
         "duration_days": _age("duration", duration),
         "gestation_weeks": gestation,
+        "fever_days": fever_days,
+        "temperature_c": temperature,
         "locations": split_list(where),
         "lesions": split_list(lesion),
         "colors": split_list(color),
