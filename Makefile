@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 SHARED ?= ../shared
 
-.PHONY: install run test lint bench safety clean chromium
+.PHONY: install run test lint bench safety clean chromium wrk
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "babyskin needs Python 3.11 or newer"'
@@ -32,7 +32,11 @@ test: lint chromium
 chromium:
 	@test -x /usr/bin/chromium || { apt-get update && apt-get install -y chromium; }
 
-bench: install
+# The HTTP benchmarks load the server with wrk (Debian's package); install it only when it is missing.
+wrk:
+	@command -v wrk >/dev/null || { apt-get update && apt-get install -y wrk; }
+
+bench: install wrk
 	$(PY) benchmarks/run.py --cases $(SHARED)/eval/dev_cases.yaml
 	$(PY) benchmarks/diary.py
 
