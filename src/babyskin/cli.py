@@ -29,10 +29,12 @@ app = typer.Typer(
 def _register_subcommands() -> None:
     """Sub-apps live in their own modules; each imports its heavy libraries lazily."""
     from babyskin.cli_diary import diary_app
+    from babyskin.cli_fhir import fhir_app
     from babyskin.cli_kb import kb_app
 
     app.add_typer(kb_app, name="kb")
     app.add_typer(diary_app, name="diary")
+    app.add_typer(fhir_app, name="fhir")
 
 
 @app.command()
@@ -47,11 +49,12 @@ def assess(
     absent: opt.Absent = None,
     onset: opt.Onset = None,
     duration: opt.Duration = None,
-    gestation: Annotated[int | None, typer.Option(help="Weeks of gestation at birth.")] = None,
-    fever_days: Annotated[int | None, typer.Option(help="Days the fever has lasted so far.")] = None,
-    temperature: Annotated[float | None, typer.Option(help="Highest temperature measured, in C.")] = None,
+    gestation: opt.Gestation = None,
+    fever_days: opt.FeverDays = None,
+    temperature: opt.Temperature = None,
     audience: AudienceOpt = Audience.parent,
     as_json: JsonOpt = False,
+    as_fhir: Annotated[bool, typer.Option("--fhir", help="Print a FHIR R4 Bundle.")] = False,
 ) -> None:
     """Assess structured findings: a ranked differential, triage, advice and references."""
     from babyskin.engine.assess import assess as run_assess
@@ -66,7 +69,12 @@ def assess(
         result = run_assess(findings, audience)
     except BabyskinError as error:
         fail(error)
-    if as_json:
+    if as_fhir:
+        from babyskin.interop.fhir import assessment_bundle
+        from babyskin.settings import Settings
+
+        emit_json(assessment_bundle(result, _kb(), Settings.from_env().public_url))
+    elif as_json:
         from babyskin.answer.render import assessment_json
 
         emit_json(assessment_json(result))

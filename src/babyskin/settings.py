@@ -21,6 +21,7 @@ class Settings:
     database_url: str | None = None
     max_body_bytes: int = 64 * 1024
     load_nlp: bool = True
+    public_url: str = "http://127.0.0.1:8000"  # where people reach this server (links in FHIR and CDS cards)
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -29,6 +30,7 @@ class Settings:
             kb_dir=Path(kb_dir) if kb_dir else None,
             database_url=os.environ.get("BABYSKIN_DATABASE_URL") or None,
             load_nlp=os.environ.get("BABYSKIN_LOAD_NLP", "1") != "0",
+            public_url=os.environ.get("BABYSKIN_PUBLIC_URL") or cls.public_url,
         )
 
     def resolved_database_url(self) -> str:

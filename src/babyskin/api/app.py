@@ -55,6 +55,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(ask.router)
     if settings.load_nlp:
         ask.load_nlp(engine.kb)
+    from babyskin.api.routes import cds, fhir
+
+    app.include_router(fhir.router)
+    app.include_router(cds.router)
     from babyskin.api.routes import diary
 
     app.state.diary_store = diary.open_store(settings)  # the DB engine; connects on first use

@@ -23,6 +23,7 @@ from babyskin.engine.triage import fail_safe
 from babyskin.errors import BabyskinError, InputError, NotFound
 from babyskin.kb.schema import ReviewStatus
 from babyskin.models import Assessment, Audience, Findings, Statement
+from babyskin.parse import findings_from_options
 from babyskin.web import check_flow as flow
 from babyskin.web.forms import (
     MAX_QUESTION_CHARS,
@@ -92,6 +93,43 @@ def _answer(request: Request, engine: Engine, findings: Findings, audience: Audi
         return failsafe_page(request, engine, error)
     view = answer_view(engine.kb, result, understood=understood, unknowns=unknowns)
     return render(request, "answer.html", {"view": view, **context}, audience=audience)
+
+
+@router.get("/answer", response_class=HTMLResponse)
+def answer_from_link(request: Request) -> HTMLResponse:
+    """The answer page for findings carried in the link (the CDS Hooks cards link here): the same
+    parameters as ``babyskin assess`` (age, where, lesion, color, size, count, present, absent, onset,
+    duration, gestation, fever_days, temperature)."""
+    q = request.query_params
+    allowed = {"age", "where", "lesion", "color", "size", "count", "present", "absent", "onset",
+               "duration", "gestation", "fever_days", "temperature", "audience"}
+    unknown = sorted(set(q) - allowed)
+    engine = _engine(request)
+    audience = audience_from(q.get("audience", ""), audience_of(request))
+    try:
+        if unknown:
+            raise InputError(f"unknown link parameter(s): {', '.join(unknown)};"
+                             f" allowed: {', '.join(sorted(allowed))}")
+        findings = findings_from_options(
+            age=q.get("age"), where=q.get("where"), lesion=q.get("lesion"), color=q.get("color"),
+            size=q.get("size"), count=q.get("count"), present=q.get("present"), absent=q.get("absent"),
+            onset=q.get("onset"), duration=q.get("duration"),
+            gestation=_number(q.get("gestation"), "gestation", int),
+            fever_days=_number(q.get("fever_days"), "fever_days", int),
+            temperature=_number(q.get("temperature"), "temperature", float))
+    except InputError as error:
+        return error_page(request, 422, str(error), title="We could not use that link")
+    params = [(k, v) for k, v in q.items() if k != "audience"]
+    return _answer(request, engine, findings, audience, {"origin": "link", "link_params": params})
+
+
+def _number(value: str | None, name: str, kind: type) -> Any:
+    if value is None or value == "":
+        return None
+    try:
+        return kind(value)
+    except ValueError:
+        raise InputError(f"{name}: expected a number, got {value!r}") from None
 
 
 # --- home and free text -------------------------------------------------------------------------

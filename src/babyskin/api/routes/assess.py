@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Annotated, Any
@@ -13,6 +14,7 @@ from babyskin.answer.render import condition_json
 from babyskin.api.deps import get_engine
 from babyskin.engine.assess import Engine
 from babyskin.errors import InputError
+from babyskin.interop.fhir import assessment_bundle
 from babyskin.models import Assessment, Audience, Findings
 from babyskin.parse import validation_problems
 
@@ -48,6 +50,12 @@ Message = MutableMapping[str, Any]
 ASGIApp = Callable[[Scope, Callable[[], Awaitable[Message]], Callable[[Message], Awaitable[None]]],
                    Awaitable[None]]
 ANSWER_HEADERS = [(b"content-type", b"application/json")]
+FHIR_JSON = "application/fhir+json"
+
+
+def wants_fhir(accept: str | None) -> bool:
+    """True when the Accept header asks for FHIR JSON (``application/fhir+json``)."""
+    return FHIR_JSON in (accept or "").lower()
 
 
 class CachedAnswers:
@@ -61,7 +69,8 @@ class CachedAnswers:
 
     async def __call__(self, scope: Scope, receive: Callable[[], Awaitable[Message]],
                        send: Callable[[Message], Awaitable[None]]) -> None:
-        if scope["type"] != "http" or scope["path"] != "/v1/assess" or scope["method"] != "POST":
+        if (scope["type"] != "http" or scope["path"] != "/v1/assess" or scope["method"] != "POST"
+                or wants_fhir(dict(scope.get("headers") or ()).get(b"accept", b"").decode("latin-1"))):
             await self.app(scope, receive, send)
             return
         chunks: list[bytes] = []
@@ -105,7 +114,8 @@ class AssessRequest(BaseModel):
     "/assess",
     summary="Assess structured findings",
     response_class=Response,
-    responses={200: {"model": Assessment, "description": "The assessment"}},
+    responses={200: {"model": Assessment, "description": (
+        "The assessment; with `Accept: application/fhir+json` a FHIR R4 Bundle (see /fhir)")}},
     openapi_extra={"requestBody": {"required": True, "content": {"application/json": {
         "schema": {"$ref": "#/components/schemas/AssessRequest"}}}}},
 )
@@ -122,7 +132,11 @@ async def assess(request: Request) -> Response:
         problems = validation_problems(error, findings_level=False)
         raise InputError("; ".join(problems), problems=problems) from None
     engine: Engine = request.app.state.engine
-    content = engine.assess(body.findings, body.audience).model_dump_json(by_alias=True).encode()
+    result = engine.assess(body.findings, body.audience)
+    if wants_fhir(request.headers.get("accept")):
+        bundle = assessment_bundle(result, engine.kb, request.app.state.settings.public_url)
+        return Response(json.dumps(bundle, ensure_ascii=False), media_type=FHIR_JSON)
+    content = result.model_dump_json(by_alias=True).encode()
     request.app.state.answers.put(raw, content)
     return Response(content, media_type="application/json")
 
