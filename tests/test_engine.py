@@ -67,6 +67,12 @@ def example(flag: RedFlag, kb: KnowledgeBase) -> dict:
         data["locations"] = ["face", "trunk", "legs", "arms"][: flag.when.min_locations]
     if flag.when.age_days_below is not None:
         data["age_days"] = flag.when.age_days_below - 1
+    if flag.when.temperature_c_below is not None:
+        data["temperature_c"] = flag.when.temperature_c_below - 0.5
+    if flag.when.temperature_c_at_least is not None:
+        data["temperature_c"] = flag.when.temperature_c_at_least
+    if flag.when.fever_days_at_least is not None:
+        data["fever_days"] = flag.when.fever_days_at_least
     for cid in flag.applies_to[:1]:  # make the condition plausible: its most typical findings
         cond = kb.conditions[cid]
         typical = [w for w, t in cond.findings.typical.items() if t.value in ("always", "usually")]

@@ -68,6 +68,7 @@ MAX_FEVER_DAYS = 60
 MIN_TEMPERATURE_C = 25.0  # below or above these a reading is a typo or a broken thermometer
 MAX_TEMPERATURE_C = 45.0
 FEVER_C = 38.0  # NICE NG143: fever is a temperature of 38 C or more
+LONG_FEVER_DAYS = 5  # NICE NG143: fever for 5 days or more is an amber feature (think Kawasaki disease)
 DISCLAIMER = (
     "babyskin gives information, not a diagnosis; it does not replace a doctor. If you are worried"
     " about your baby, get medical help."
@@ -98,7 +99,8 @@ class Findings(BaseModel):
     @model_validator(mode="before")
     @classmethod
     def _fever_from_numbers(cls, data: Any) -> Any:
-        """A temperature of 38 C or more, or days of fever, means the word ``fever`` is present."""
+        """A temperature of 38 C or more, or days of fever, means the word ``fever`` is present; 5 days
+        of fever or more also means ``fever_5_days``."""
         if not isinstance(data, dict):
             return data
         temperature, days = data.get("temperature_c"), data.get("fever_days")
@@ -107,8 +109,11 @@ class Findings(BaseModel):
         present = data.get("present") or ()
         if isinstance(present, str):
             present = [present]
-        if febrile and "fever" not in present:
-            data = {**data, "present": [*present, "fever"]}
+        words = [w for w, on in (("fever", febrile),
+                                 ("fever_5_days", isinstance(days, int) and days >= LONG_FEVER_DAYS))
+                 if on and w not in present]
+        if words:
+            data = {**data, "present": [*present, *words]}
         return data
 
     @field_validator("age_days", "onset_days", "duration_days")

@@ -78,7 +78,8 @@ def trigger(flag: RedFlag, kb: KnowledgeBase, base: Findings, pick: int = 0
 
     *Before* is ``base`` with what the rule needs that is not a finding word met: its ``none`` words
     removed, an age outside its limits moved inside them (an onset later than the new age dropped), enough
-    body sites for ``min_locations``, and a size or count the rule names cleared (those fields hold one
+    body sites for ``min_locations``, a measured temperature or days of fever that the rule's number
+    limits need, and a size or count the rule names cleared (those fields hold one
     word, so setting them would replace a finding, not add one). *After* adds the rule's words (``all``,
     and one of ``any`` and of ``and_any``, the ``pick``-th modulo their length; a sign reported absent
     becomes present), so the two differ
@@ -102,6 +103,17 @@ def trigger(flag: RedFlag, kb: KnowledgeBase, base: Findings, pick: int = 0
         data["onset_days"] > data["age_days"]
     ):
         data["onset_days"] = None
+    if when.temperature_c_below is not None and (data["temperature_c"] is None
+                                                 or data["temperature_c"] >= when.temperature_c_below):
+        data["temperature_c"] = when.temperature_c_below - 0.5
+    if when.temperature_c_at_least is not None and (data["temperature_c"] is None
+                                                    or data["temperature_c"] < when.temperature_c_at_least):
+        data["temperature_c"] = when.temperature_c_at_least
+    if when.fever_days_at_least is not None and (data["fever_days"] is None
+                                                 or data["fever_days"] < when.fever_days_at_least):
+        data["fever_days"] = when.fever_days_at_least
+    if when.numbers():  # a measured fever makes the words present: they cannot also be absent
+        data["absent"] = tuple(w for w in data["absent"] if w not in ("fever", "fever_5_days"))
     if when.min_locations:
         sites = [w for w, f in kb.findings.items() if f.group is FindingGroup.locations]
         extra = [w for w in sites if w not in data["locations"] and w != "generalized"]

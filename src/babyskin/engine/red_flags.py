@@ -1,7 +1,8 @@
 """Red flags: fixed rules over the findings, run before the differential.
 
 A rule fires when every ``all`` word is present, at least one ``any`` word and one ``and_any`` word
-are present (when given), no ``none`` word is present, the age limits hold and, for rules with
+are present (when given), no ``none`` word is present, the age limits hold, the measured-number limits
+hold (a temperature or days of fever that were not given never satisfy one) and, for rules with
 ``applies_to``, one of those conditions is plausible (probability >= ``PLAUSIBLE``). An age limit
 cannot be checked without an age, so such a rule does not fire then; the assessment instead carries a
 caution naming the rule (see :func:`age_dependent_flags`).
@@ -34,6 +35,8 @@ def matches(when: When, present: set[str], findings: Findings, *, ignore_age: bo
         sites = len(findings.locations) + (when.min_locations if "generalized" in findings.locations else 0)
         if sites < when.min_locations:
             return False
+    if when.numbers() and not _numbers_hold(when, findings):
+        return False
     if not ignore_age:
         age = findings.age_days
         if when.age_days_below is not None and (age is None or age >= when.age_days_below):
@@ -41,6 +44,18 @@ def matches(when: When, present: set[str], findings: Findings, *, ignore_age: bo
         if when.age_days_at_least is not None and (age is None or age < when.age_days_at_least):
             return False
     return True
+
+
+def _numbers_hold(when: When, findings: Findings) -> bool:
+    """The rule's measured-number limits hold; an unmeasured number never satisfies a limit."""
+    temperature, days = findings.temperature_c, findings.fever_days
+    if when.temperature_c_at_least is not None and (temperature is None
+                                                    or temperature < when.temperature_c_at_least):
+        return False
+    if when.temperature_c_below is not None and (temperature is None
+                                                 or temperature >= when.temperature_c_below):
+        return False
+    return not (when.fever_days_at_least is not None and (days is None or days < when.fever_days_at_least))
 
 
 def fired_flags(

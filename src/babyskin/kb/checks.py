@@ -30,6 +30,42 @@ def check_kb(kb: KnowledgeBase, *, full: bool = False) -> list[str]:
     problems += _check_red_flags(kb)
     problems += _check_conditions(kb, full=full)
     problems += _check_claims(kb)
+    problems += _check_action_wording(kb)
+    return problems
+
+
+# Words that tell a parent a slower action than the level they sit under (hazard: an emergency
+# answer saying "book a visit"). An emergency rule or condition never says "today" or "GP"; an urgent
+# one never says "within days" or "book".
+TOO_SLOW: dict[str, re.Pattern[str]] = {
+    "emergency": re.compile(r"\b(same day|today|GP|within (a few|the next few) days|book|health visitor"
+                            r"|next few days|this week)\b", re.IGNORECASE),
+    "urgent": re.compile(r"\b(within (a few|the next few) days|book a|next few days|this week"
+                         r"|routine appointment)\b", re.IGNORECASE),
+}
+
+
+def _check_action_wording(kb: KnowledgeBase) -> list[str]:
+    """Every parent action matches the level it sits under: red flags' parent text, and an emergency
+    or urgent condition's parent summary and 'see a doctor' statements."""
+    problems = []
+    for flag in kb.red_flags.values():
+        pattern = TOO_SLOW.get(flag.triage.value)
+        if pattern and (hit := pattern.search(flag.parent_text)):
+            problems.append(f"{kb.root / 'red_flags.yaml'}:{flag.id}:parent_text: says '{hit.group(0)}' under"
+                            f" '{flag.triage.value}' (expected wording for {flag.triage.value} action)")
+    for cond in kb.conditions.values():
+        pattern = TOO_SLOW.get(cond.triage.value)
+        if pattern is None:
+            continue
+        texts = [("summary.parent", cond.summary.parent.text)]
+        for name in ("home_care", "donts", "see_doctor", "faqs"):
+            texts += [(f"{name}[{i}]", s.text) for i, s in enumerate(getattr(cond, name))]
+        for field, text in texts:
+            if hit := pattern.search(text):
+                path = kb.condition_files.get(cond.id, kb.root)
+                problems.append(f"{path}:{cond.id}:{field}: says '{hit.group(0)}' under"
+                                f" '{cond.triage.value}' (expected wording for {cond.triage.value} action)")
     return problems
 
 

@@ -96,6 +96,8 @@ class EvidenceKind(StrEnum):
     guideline = "guideline"
     systematic_review = "systematic_review"
     review = "review"
+    study = "study"
+    regulator_notice = "regulator_notice"
     reference_text = "reference_text"
     patient_information = "patient_information"
     expert_blog = "expert_blog"
@@ -155,12 +157,21 @@ class When(Record):
     age_days_below: int | None = None
     age_days_at_least: int | None = None
     min_locations: int | None = None
+    temperature_c_at_least: float | None = Field(default=None, description="a measured temperature >= this")
+    temperature_c_below: float | None = Field(default=None, description="a measured temperature < this")
+    fever_days_at_least: int | None = Field(default=None, description="days of fever so far >= this")
 
     @model_validator(mode="after")
     def _not_empty(self) -> When:
-        if not (self.all or self.any or self.min_locations):
-            raise ValueError("a rule needs at least one of 'all', 'any' or 'min_locations'")
+        if not (self.all or self.any or self.min_locations or self.numbers()):
+            raise ValueError("a rule needs at least one of 'all', 'any', 'min_locations' or a number"
+                             " (temperature_c_at_least, temperature_c_below, fever_days_at_least)")
         return self
+
+    def numbers(self) -> bool:
+        """Whether the rule tests a measured number (temperature or days of fever)."""
+        return (self.temperature_c_at_least is not None or self.temperature_c_below is not None
+                or self.fever_days_at_least is not None)
 
 
 class RedFlag(Record):
