@@ -11,7 +11,7 @@ from __future__ import annotations
 from functools import cached_property, lru_cache
 
 from babyskin.answer.advice import advice_refs, build_advice, citations
-from babyskin.engine import bounds, explain, rank, red_flags, triage
+from babyskin.engine import bounds, explain, rank, red_flags, serious, triage
 from babyskin.errors import InputError, UnknownWordError
 from babyskin.kb.loader import KnowledgeBase, load_kb
 from babyskin.kb.schema import Condition, RedFlag
@@ -157,6 +157,7 @@ class Engine:
             differential=tuple(candidates),
             triage=decision,
             red_flags=flags,
+            must_not_miss=serious.must_not_miss(kb, findings, ranked, fired, decision),
             advice=advice,
             cautions=self._cautions(findings, lead),
             references=refs,
