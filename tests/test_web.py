@@ -5,8 +5,6 @@ the reader changes); one test at the end uses the real reader when it is install
 """
 
 from __future__ import annotations
-
-import html
 import logging
 import re
 from html.parser import HTMLParser
@@ -344,6 +342,16 @@ def test_guided_check_end_to_end_reaches_milia(client: TestClient) -> None:
     assert candidates(page)[0] == "milia"
     assert "3 weeks old; nose, cheeks" in page
     assert "Change my last answer" in page
+
+
+def test_check_screens_for_warning_signs_first_and_a_ticked_one_escalates(client: TestClient) -> None:
+    page, trail = walk_opening(client)
+    assert 'name="screen" value="q:screen"' in page and "any of these" in page
+    assert 'value="non_blanching"' in page and "None of these" in page
+    page = client.post("/check", data={"trail": trail, "screen": "q:screen", "answer": "yes",
+                                       "q:screen": ["lethargic"], "action": "next"}).text
+    assert banner_level(page) == "emergency"  # the red flag fires: the check stops at once
+    assert "Floppy" in page
 
 
 def test_back_restores_the_previous_screen_with_its_answer(client: TestClient) -> None:

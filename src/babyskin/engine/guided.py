@@ -27,8 +27,9 @@ Stopping rule
 -------------
 Stop when an emergency red flag decides the answer (nothing can raise it), when a red flag decides it
 and no safety question for a higher level is open, or when no safety question is left and either the
-leading diagnosis holds at least ``SETTLED`` (85%) of the probability, or no question is worth ``MIN_GAIN`` bits, or ``MAX_QUESTIONS`` have been
-asked. "Not sure" leaves the finding unknown; the question is not asked again.
+leading diagnosis holds at least ``SETTLED`` (85%) of the probability, or no question is worth
+``MIN_GAIN`` bits, or ``MAX_QUESTIONS`` have been asked. "Not sure" leaves the finding unknown; the
+question is not asked again.
 """
 
 from __future__ import annotations
