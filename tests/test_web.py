@@ -5,6 +5,8 @@ the reader changes); one test at the end uses the real reader when it is install
 """
 
 from __future__ import annotations
+
+import html
 import logging
 import re
 from html.parser import HTMLParser
