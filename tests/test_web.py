@@ -191,6 +191,15 @@ def test_ask_emergency_banner_comes_before_everything(client: TestClient, reader
     assert "Call an ambulance" in page
 
 
+def test_answer_page_names_serious_causes_to_rule_out(client: TestClient, reader) -> None:
+    reader(Findings(age_days=40, locations=("trunk",), lesions=("vesicle",), colors=("red",)))
+    page = client.post("/ask", data={"q": "red blisters on the tummy"}).text
+    section = page[page.index('id="must-not-miss"'):]
+    section = section[:section.index("</section>")]
+    assert "Serious causes to rule out" in section and "Staphylococcal" in section
+    assert "If the signs that rule it in appear: call an ambulance" in section
+
+
 def test_ask_escapes_user_text(client: TestClient, reader) -> None:
     attack = '<script>alert(1)</script>"><img src=x onerror=alert(2)>'
     reader(MILIA, understood=f"I understood: {attack}")

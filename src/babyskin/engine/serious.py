@@ -5,7 +5,7 @@ rule out*. A condition is named when its triage level is urgent or emergency and
 
 * it decided or raised the answer's triage (a condition that raises the triage is always in the top
   three or here: hazard of a silent escalation), or
-* its probability is at least ``MENTION`` (a tenth of its level's escalation threshold in
+* its probability is at least ``MENTION`` (half its level's escalation threshold in
   :data:`babyskin.engine.triage.SAFETY_THRESHOLD`), or a red flag that fired is scoped to it,
 
 and it is not already among the first three of the differential. The "why" is written from the
@@ -22,7 +22,7 @@ from babyskin.kb.loader import KnowledgeBase
 from babyskin.kb.schema import Condition, RedFlag, Typicality
 from babyskin.models import Findings, SeriousCause, Triage, TriageLevel
 
-MENTION = 0.1  # share of the escalation threshold at which a serious condition is named
+MENTION = 0.5  # share of the escalation threshold at which a serious condition is named (as in guided)
 MAX_ITEMS = 4
 TOP = 3
 _KEY = (Typicality.always, Typicality.usually)
@@ -43,8 +43,11 @@ def must_not_miss(kb: KnowledgeBase, findings: Findings, ranked: Sequence[tuple[
         named = cid in raised or cid in scoped
         if not named and p < MENTION * triage.SAFETY_THRESHOLD[cond.triage]:
             continue
+        action = triage.ACTION[cond.triage]
+        if cond.triage.rank > decision.level.rank:  # named, not acted on: say when to act
+            action = f"If the signs that rule it in appear: {action[0].lower()}{action[1:]}"
         item = SeriousCause(id=cid, name=cond.name, probability=round(p, 4), triage=cond.triage,
-                            why=_why(kb, cond, findings), action=triage.ACTION[cond.triage])
+                            why=_why(kb, cond, findings), action=action)
         out.append((0 if named else 1, -cond.triage.rank * 1.0 - p, item))
     out.sort(key=lambda row: (row[0], row[1]))
     named_items = [item for first, _k, item in out if first == 0]
