@@ -69,9 +69,9 @@ def cross_validate(cases: list[Case], k: int = 5, *, strength: float | None = No
 
 
 HARM_GRID: dict[TriageLevel, tuple[float, ...]] = {  # cost of a miss, with over-calling costing 1
-    TriageLevel.emergency: (12.0, 19.0, 32.0, 49.0),
-    TriageLevel.urgent: (4.0, 9.0, 19.0),
-    TriageLevel.soon: (2.0, 5.5, 9.0),
+    TriageLevel.emergency: (12.0, 19.0, 97 / 3, 49.0),  # escalates from 7.7%, 5%, 3%, 2%
+    TriageLevel.urgent: (4.0, 9.0, 19.0),  # 20%, 10%, 5%
+    TriageLevel.soon: (2.0, 17 / 3, 9.0),  # 33%, 15%, 10%
 }
 
 
@@ -90,7 +90,8 @@ def tune_harm(cases: list[Case], k: int = 5, strengths: tuple[float, ...] = (10.
                              TriageLevel.soon: triage.Harm(s, 1.0)})
             default_engine.cache_clear()
             summary = cross_validate(cases, k, strength=strength).summary()
-            rows.append({"strength": strength, "miss_emergency": e, "miss_urgent": u, "miss_soon": s,
+            rows.append({"strength": strength, "miss_emergency": round(e, 2), "miss_urgent": u,
+                         "miss_soon": round(s, 2),
                          **{key: summary[key] for key in ("top1", "top3", "triage_exact",
                                                           "under_triage", "over_triage", "brier")}})
     finally:
