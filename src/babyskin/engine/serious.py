@@ -1,10 +1,10 @@
 """``must_not_miss``: the serious conditions the findings leave plausible, and what would settle each.
 
 "Most likely" (the differential) answers *what is it probably*; this list answers *what must a doctor
-rule out*. A condition is named when its triage level is urgent or emergency and either
+rule out*. A condition is named when it decided or raised the answer's triage, whatever its level (a condition
+that raises the triage is always in the top three or here: no silent escalation), or when its triage
+level is urgent or emergency and either
 
-* it decided or raised the answer's triage (a condition that raises the triage is always in the top
-  three or here: hazard of a silent escalation), or
 * its probability is at least ``MENTION`` (half its level's escalation threshold in
   :data:`babyskin.engine.triage.SAFETY_THRESHOLD`), or a red flag that fired is scoped to it,
 
@@ -38,9 +38,9 @@ def must_not_miss(kb: KnowledgeBase, findings: Findings, ranked: Sequence[tuple[
     out: list[tuple[int, float, SeriousCause]] = []
     for cid, p in ranked[TOP:]:
         cond = kb.conditions[cid]
-        if cond.triage.rank < TriageLevel.urgent.rank:
+        named = cid in raised or (cid in scoped and cond.triage.rank >= TriageLevel.urgent.rank)
+        if not named and cond.triage.rank < TriageLevel.urgent.rank:
             continue
-        named = cid in raised or cid in scoped
         if not named and p < MENTION * triage.SAFETY_THRESHOLD[cond.triage]:
             continue
         action = triage.ACTION[cond.triage]
