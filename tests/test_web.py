@@ -191,6 +191,15 @@ def test_ask_emergency_banner_comes_before_everything(client: TestClient, reader
     assert "Call an ambulance" in page
 
 
+def test_answer_page_names_serious_causes_to_rule_out(client: TestClient, reader) -> None:
+    reader(Findings(age_days=40, locations=("trunk",), lesions=("vesicle",), colors=("red",)))
+    page = client.post("/ask", data={"q": "red blisters on the tummy"}).text
+    section = page[page.index('id="must-not-miss"'):]
+    section = section[:section.index("</section>")]
+    assert "Serious causes to rule out" in section and "Staphylococcal" in section
+    assert "If the signs that rule it in appear: call an ambulance" in section
+
+
 def test_ask_escapes_user_text(client: TestClient, reader) -> None:
     attack = '<script>alert(1)</script>"><img src=x onerror=alert(2)>'
     reader(MILIA, understood=f"I understood: {attack}")
@@ -344,6 +353,16 @@ def test_guided_check_end_to_end_reaches_milia(client: TestClient) -> None:
     assert candidates(page)[0] == "milia"
     assert "3 weeks old; nose, cheeks" in page
     assert "Change my last answer" in page
+
+
+def test_check_screens_for_warning_signs_first_and_a_ticked_one_escalates(client: TestClient) -> None:
+    page, trail = walk_opening(client)
+    assert 'name="screen" value="q:screen"' in page and "any of these" in page
+    assert 'value="non_blanching"' in page and "None of these" in page
+    page = client.post("/check", data={"trail": trail, "screen": "q:screen", "answer": "yes",
+                                       "q:screen": ["lethargic"], "action": "next"}).text
+    assert banner_level(page) == "emergency"  # the red flag fires: the check stops at once
+    assert "Floppy" in page
 
 
 def test_back_restores_the_previous_screen_with_its_answer(client: TestClient) -> None:

@@ -194,29 +194,65 @@ def check(
 
 @app.command("eval")
 def evaluate(
-    file: Annotated[Path, typer.Argument(help="A cases file in the schema of dev_cases.yaml.")],
+    file: Annotated[Path, typer.Argument(help="A cases file in the schema of dev_cases.yaml, or a folder.")],
     text: Annotated[bool, typer.Option("--text", help="Assess from each case's question.")] = False,
     adaptive: Annotated[bool, typer.Option("--adaptive", help="Simulate the guided check.")] = False,
     leave_one_out: Annotated[bool, typer.Option(
         "--leave-one-out", help="Each case once per finding, that finding left out (robustness).")] = False,
+    cv: Annotated[int | None, typer.Option(
+        "--cv", help="K-fold cross-validation grouped by source (fit on the other folds).")] = None,
+    strength: Annotated[float | None, typer.Option(
+        "--strength", help="With --cv: pseudo-cases behind each KB typicality word.")] = None,
+    tune_harm: Annotated[bool, typer.Option(
+        "--tune-harm", help="With --cv: cross-validated figures for a grid of triage costs.")] = False,
+    html: Annotated[Path | None, typer.Option("--html", help="Also write an HTML report here.")] = None,
     as_json: JsonOpt = False,
 ) -> None:
-    """Score the engine on a file of cases: top-1/top-3, triage, under- and over-triage."""
-    from babyskin.evaluation import Mode, evaluate_file, print_report
+    """Score the engine on cases: top-1/top-3, triage, under- and over-triage, Brier, reliability."""
+    from babyskin.evaluation import Mode, evaluate_cases, load_cases, print_report
 
     flags: list[tuple[bool, Mode]] = [(text, "text"), (adaptive, "adaptive"),
                                       (leave_one_out, "leave_one_out")]
     chosen = [mode for on, mode in flags if on]
     if len(chosen) > 1:
         fail(InputError("choose one of --text, --adaptive and --leave-one-out"))
+    if (tune_harm or strength is not None) and cv is None:
+        fail(InputError("--tune-harm and --strength need --cv K (they are chosen on held-out folds)"))
+    mode: Mode = chosen[0] if chosen else "findings"
     try:
-        report = evaluate_file(file, mode=chosen[0] if chosen else "findings")
+        cases = load_cases(file)
+        if cv is not None:
+            from babyskin.evaluation_cv import cross_validate
+            from babyskin.evaluation_cv import tune_harm as run_tuning
+
+            if tune_harm:
+                rows = run_tuning(cases, cv)
+                emit_json(rows) if as_json else _print_rows(rows)
+                return
+            report = cross_validate(cases, cv, strength=strength, mode=mode)
+        else:
+            report = evaluate_cases(cases, mode)
     except BabyskinError as error:
         fail(error)
+    if html is not None:
+        from babyskin.eval_html import write_html
+
+        write_html(report, html, title=f"babyskin eval: {file}")
     if as_json:
-        emit_json(report.summary(), one_line=True)  # one object on one line, easy to tail and pipe
+        emit_json({**report.summary(), "cases": report.case_rows()}, one_line=True)
     else:
         print_report(out, report)
+        if html is not None:
+            out.print(f"Wrote {html}", highlight=False)
+
+
+def _print_rows(rows: list[dict]) -> None:
+    from rich.table import Table
+
+    table = Table(*rows[0].keys(), title="Triage costs on cross-validation (best first)")
+    for row in rows:
+        table.add_row(*(str(v) for v in row.values()))
+    out.print(table)
 
 
 @app.command()

@@ -135,3 +135,38 @@ def status(path: PathOpt = None, as_json: JsonOpt = False) -> None:
     for row in rows:
         counts[row["status"]] = counts.get(row["status"], 0) + 1
     out.print(", ".join(f"{k}: {v}" for k, v in sorted(counts.items())))
+
+
+@kb_app.command("fit")
+def fit_cases(
+    cases_dir: Annotated[Path, typer.Argument(help="The case library: a folder (or file) of cases.")],
+    strength: Annotated[float | None, typer.Option(
+        "--strength", help="Pseudo-cases behind each KB typicality word (default: the shipped one).")] = None,
+    output: Annotated[Path | None, typer.Option(
+        "--output", help="Where to write the counts (default: kb/data/case_counts.yaml).")] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Fit the likelihoods to a case library: write the case counts (Beta pseudo-counts, engine/fit.py)."""
+    from babyskin.engine.fit import COUNTS_FILE, STRENGTH, counts_from_cases, write_counts
+    from babyskin.evaluation import load_cases
+    from babyskin.kb.loader import default_kb_dir
+
+    kb = _load(None)
+    try:
+        cases = load_cases(cases_dir)
+    except BabyskinError as error:
+        fail(error)
+    unknown = sorted({c.expected.diagnosis for c in cases} - set(kb.conditions))
+    if unknown:
+        fail(KnowledgeBaseError(f"cases name conditions the knowledge base lacks: {', '.join(unknown)}"))
+    counts = counts_from_cases(((c.id, c.expected.diagnosis, c.findings) for c in cases),
+                               STRENGTH if strength is None else strength)
+    target = output or default_kb_dir() / COUNTS_FILE
+    write_counts(target, counts)
+    summary = {"written": str(target), "cases": len(cases), "conditions": len(counts.conditions),
+               "strength": counts.strength, "cases_digest": counts.digest}
+    if as_json:
+        emit_json(summary)
+    else:
+        out.print(f"Wrote {target}: {len(cases)} cases over {len(counts.conditions)} conditions"
+                  f" (strength {counts.strength:g}).", highlight=False)

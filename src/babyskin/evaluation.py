@@ -5,11 +5,20 @@ id first / in the first three), ``triage_exact``, ``under_triage`` (cases expect
 answered lower; must be 0), ``over_triage`` (share answered higher than expected), ``n``.
 Modes: ``findings`` (the structured findings), ``text`` (the free-text ``question``) and
 ``adaptive`` (a simulated guided check answering from the structured findings).
+
+Calibration: ``brier`` is the multi-class Brier score of the whole posterior against the expected
+diagnosis (``Σ_c (p_c - y_c)^2``, 0 is perfect, 2 the worst), and ``reliability`` bins the cases by the
+leading diagnosis's probability and gives each bin's mean probability beside how often the lead was
+right. ``FILE`` may be a YAML file or a folder of them. Figures on cases the shipped model was fitted to
+(``kb/data/case_counts.yaml``) are not a fair test: the report says so, and ``--cv K``
+(:mod:`babyskin.evaluation_cv`) gives the held-out figures.
 """
 
 from __future__ import annotations
 
+import itertools
 import statistics
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -44,6 +53,9 @@ class Case(BaseModel):
     expected: Expected
 
 
+RELIABILITY_BINS = (0.0, 0.2, 0.4, 0.6, 0.8, 1.0)
+
+
 @dataclass
 class Outcome:
     case: Case
@@ -51,6 +63,18 @@ class Outcome:
     triage: TriageLevel
     questions: int | None = None
     extracted: Findings | None = None
+    probs: dict[str, float] = field(default_factory=dict)  # the whole posterior
+    must_not_miss: list[str] = field(default_factory=list)
+
+    @property
+    def brier(self) -> float:
+        want = self.case.expected.diagnosis
+        return sum((p - (cid == want)) ** 2 for cid, p in self.probs.items()) + (
+            0.0 if want in self.probs else 1.0)
+
+    @property
+    def confidence(self) -> float:
+        return self.probs.get(self.ranked[0], 0.0) if self.ranked else 0.0
 
     @property
     def accepted(self) -> set[str]:
@@ -80,6 +104,8 @@ class Report:
     outcomes: list[Outcome] = field(default_factory=list)
     extraction: dict[str, float] | None = None
     baseline: Report | None = None  # the full-findings run, beside an adaptive or text run
+    fitted_overlap: int = 0  # cases the model in use was fitted to (their figures are not a fair test)
+    notes: list[str] = field(default_factory=list)
 
     def summary(self) -> dict[str, Any]:
         n = len(self.outcomes)
@@ -93,6 +119,15 @@ class Report:
             "under_triage": sum(o.under for o in self.outcomes),
             "over_triage": share(lambda o: o.over),
         }
+        if n and all(o.probs for o in self.outcomes):
+            data["brier"] = round(sum(o.brier for o in self.outcomes) / n, 4)
+            data["reliability"] = self.reliability()
+        if self.fitted_overlap:
+            data["fitted_on"] = self.fitted_overlap
+            data["warning"] = (f"{self.fitted_overlap} of these {n} cases were used to fit the model:"
+                               " these figures are not a fair test; use --cv K for held-out figures")
+        if self.notes:
+            data["notes"] = list(self.notes)
         asked = [o.questions for o in self.outcomes if o.questions is not None]
         if asked:
             data["questions_median"] = statistics.median(asked)
@@ -112,8 +147,45 @@ class Report:
         ]
         return data
 
+    def reliability(self) -> list[dict[str, Any]]:
+        """Per bin of the lead's probability: cases, mean probability, share where the lead was right."""
+        rows = []
+        edges = RELIABILITY_BINS
+        for low, high in itertools.pairwise(edges):
+            inside = [o for o in self.outcomes
+                      if low <= o.confidence < high or (high == 1.0 and o.confidence == 1.0)]
+            if inside:
+                rows.append({"bin": f"{low:.1f}-{high:.1f}", "n": len(inside),
+                             "mean_probability": round(sum(o.confidence for o in inside) / len(inside), 4),
+                             "accuracy": round(sum(o.top1 for o in inside) / len(inside), 4)})
+        return rows
+
+    def case_rows(self) -> list[dict[str, Any]]:
+        """One row per case for ``eval --json``."""
+        return [{"id": o.case.id, "expected": o.case.expected.diagnosis,
+                 "expected_triage": o.case.expected.triage.value, "top3": o.ranked[:3],
+                 "must_not_miss": o.must_not_miss, "triage": o.triage.value,
+                 "probability": round(o.confidence, 4)} for o in self.outcomes]
+
 
 def load_cases(path: Path) -> list[Case]:
+    """The cases of a YAML file, or of every ``*.yaml`` file in a folder (sorted by name)."""
+    path = Path(path)
+    if path.is_dir():
+        files = sorted(path.glob("*.yaml")) + sorted(path.glob("*.yml"))
+        if not files:
+            raise InputError(f"no .yaml case files in {path}; give a cases file or a folder of them")
+        cases = [case for file in files for case in _load_file(file)]
+        counts = Counter(c.id for c in cases)
+        dupes = sorted(cid for cid, k in counts.items() if k > 1)
+        if dupes:
+            raise InputError(f"case ids used more than once in {path}: {', '.join(dupes[:10])};"
+                             " give each case its own id")
+        return cases
+    return _load_file(path)
+
+
+def _load_file(path: Path) -> list[Case]:
     try:
         raw = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
     except FileNotFoundError:
@@ -156,34 +228,47 @@ def leave_one_out(case: Case) -> list[Case]:
     return variants
 
 
-def evaluate_cases(cases: list[Case], mode: Mode = "findings") -> Report:
+def evaluate_cases(cases: list[Case], mode: Mode = "findings", engine: Any = None) -> Report:
+    """Score ``engine`` (the shipped one when None) on ``cases`` in ``mode``."""
     from babyskin.engine.assess import default_engine
 
-    engine = default_engine()
+    engine = engine or default_engine()
     report = Report(mode=mode)
+    fitted = set(engine.counts.case_ids)
+    report.fitted_overlap = sum(c.id in fitted for c in cases)
     if mode == "leave_one_out":
         cases = [variant for case in cases for variant in leave_one_out(case)]
     for case in cases:
         if mode in ("findings", "leave_one_out"):
             result = engine.assess(case.findings, case.audience)
-            report.outcomes.append(Outcome(case, _ranked(result), result.triage.level))
+            report.outcomes.append(_scored(engine, Outcome(case, _ranked(result), result.triage.level),
+                                           result))
         elif mode == "text":
             from babyskin.understand import understand_text
 
             understood = understand_text(case.question)
             result = engine.assess(understood.findings, case.audience)
-            report.outcomes.append(Outcome(case, _ranked(result), result.triage.level,
-                                           extracted=understood.findings))
+            report.outcomes.append(_scored(engine, Outcome(case, _ranked(result), result.triage.level,
+                                                           extracted=understood.findings), result))
         else:
             from babyskin.engine.guided import simulate
 
             result, asked = simulate(engine, case.findings, case.audience)
-            report.outcomes.append(Outcome(case, _ranked(result), result.triage.level, asked))
+            report.outcomes.append(_scored(engine, Outcome(case, _ranked(result), result.triage.level,
+                                                           asked), result))
     if mode == "text":
         report.extraction = extraction_scores(report.outcomes)
     if mode in ("text", "adaptive"):
-        report.baseline = evaluate_cases(cases, "findings")
+        report.baseline = evaluate_cases(cases, "findings", engine)
     return report
+
+
+def _scored(engine: Any, outcome: Outcome, result: Assessment) -> Outcome:
+    from babyskin.engine.rank import posterior
+
+    outcome.probs = dict(posterior(engine.model, result.findings))
+    outcome.must_not_miss = [m.id for m in result.must_not_miss]
+    return outcome
 
 
 def _words(findings: Findings) -> set[str]:
@@ -222,6 +307,8 @@ def print_report(console: Any, report: Report) -> None:
     for key in ("top1", "top3", "triage_exact", "over_triage"):
         table.add_row(key, f"{summary[key]:.1%}")
     table.add_row("under_triage", str(summary["under_triage"]))
+    if "brier" in summary:
+        table.add_row("brier", f"{summary['brier']:.3f}")
     for key in ("questions_median", "questions_p90"):
         if key in summary:
             table.add_row(key, str(summary[key]))
@@ -234,6 +321,17 @@ def print_report(console: Any, report: Report) -> None:
             shown = str(value) if key == "under_triage" else f"{value:.1%}"
             table.add_row(f"{key} (all findings given)", shown)
     console.print(table)
+    if "warning" in summary:
+        console.print(f"[bold red]Not a fair test:[/] {summary['warning']}")
+    for note in summary.get("notes", ()):
+        console.print(f"[dim]{note}[/]")
+    if summary.get("reliability"):
+        rel = Table("lead's probability", "cases", "mean probability", "lead right",
+                    title="Reliability")
+        for row in summary["reliability"]:
+            rel.add_row(row["bin"], str(row["n"]), f"{row['mean_probability']:.0%}",
+                        f"{row['accuracy']:.0%}")
+        console.print(rel)
     if summary["failures"]:
         fails = Table("case", "expected", "answered (top 3)", "triage expected -> answered",
                       title="Cases not fully right")

@@ -9,7 +9,7 @@ from rich.console import Console
 from rich.prompt import Prompt
 
 from babyskin.engine.assess import default_engine
-from babyskin.engine.guided import Answer, apply_answer, next_step
+from babyskin.engine.guided import SCREEN_ID, Answer, Question, answer_screen, apply_answer, next_step
 from babyskin.errors import InputError
 from babyskin.models import Audience, Findings
 from babyskin.parse import findings_from_options
@@ -50,6 +50,10 @@ def run_check(console: Console, audience: Audience, *, json_lines: bool = False)
             print_assessment(console, step.assessment)
             return
         question = step.question
+        if question.finding == SCREEN_ID:
+            findings = _ask_screen(console, question, findings)
+            asked.append(SCREEN_ID)
+            continue
         if question.help:
             console.print(f"[italic]{question.help}[/]")
         tag = "[red](safety)[/] " if question.why == "safety" else ""
@@ -62,8 +66,29 @@ def run_check(console: Console, audience: Audience, *, json_lines: bool = False)
         findings = apply_answer(findings, question.finding, answer)
 
 
+def _ask_screen(console: Console, question: Question, findings: Findings) -> Findings:
+    """The "any of these?" question: numbers of the signs there, 0 for none, Enter for not sure."""
+    console.print(f"[bold red](safety)[/] {question.text}")
+    for i, option in enumerate(question.options, 1):
+        console.print(f"  {i}. {option.label}")
+    while True:
+        reply = Prompt.ask("Numbers of those there (e.g. 1,3), 0 for none, Enter if not sure",
+                           default="").strip()
+        if not reply:
+            return answer_screen(findings, "not_sure")
+        if reply == "0":
+            return answer_screen(findings, "no")
+        try:
+            picked = [question.options[int(n) - 1].finding for n in reply.replace(" ", "").split(",")]
+        except (ValueError, IndexError):
+            console.print(f"Please give numbers from 1 to {len(question.options)}, or 0 for none.")
+            continue
+        return answer_screen(findings, "yes", picked)
+
+
 def _run_json(engine, audience: Audience) -> None:
-    """Reads one JSON object per line: first the findings, then {"answer": "yes|no|not_sure"}."""
+    """Reads one JSON object per line: first the findings, then {"answer": "yes|no|not_sure"} (for the
+    screening question also "ticked": [signs])."""
     from babyskin.answer.render import assessment_json
     from babyskin.parse import findings_from_dict
 
@@ -91,4 +116,10 @@ def _run_json(engine, audience: Audience) -> None:
         if answer is None:
             raise InputError("answer must be one of yes, no, not_sure")
         asked.append(step.question.finding)
-        findings = apply_answer(findings, step.question.finding, answer)
+        if step.question.finding == SCREEN_ID:
+            ticked = reply.get("ticked") or []
+            if not isinstance(ticked, list):
+                raise InputError('"ticked" must be a list of the screening signs that are there')
+            findings = answer_screen(findings, answer, [str(w) for w in ticked])
+        else:
+            findings = apply_answer(findings, step.question.finding, answer)

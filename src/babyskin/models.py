@@ -255,6 +255,19 @@ class Advice(BaseModel):
     review: str = ""
 
 
+class SeriousCause(BaseModel):
+    """A serious condition the findings leave plausible, apart from "most likely" (must_not_miss)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    id: str
+    name: str
+    probability: float
+    triage: TriageLevel
+    why: str = Field(description="what in the findings fits it and what would rule it in or out")
+    action: str = ""
+
+
 class Assessment(BaseModel):
     model_config = ConfigDict(frozen=True)
 
@@ -263,6 +276,7 @@ class Assessment(BaseModel):
     differential: tuple[Candidate, ...]
     triage: Triage
     red_flags: tuple[FiredRedFlag, ...]
+    must_not_miss: tuple[SeriousCause, ...] = ()
     advice: Advice
     cautions: tuple[str, ...]
     references: tuple[Citation, ...]

@@ -63,6 +63,10 @@ def print_assessment(console: Console, result: Assessment) -> None:
             ", ".join(r.label for r in cand.against[:3]) or "-",
         )
     console.print(table)
+    if result.must_not_miss:
+        console.print("[bold]Serious causes to rule out[/]")
+        for item in result.must_not_miss:
+            console.print(f"  - {item.name} ({item.triage}): {item.why}. {item.action}", highlight=False)
     advice = result.advice
     _lines(console, "About it", advice.summary, numbers)
     _lines(console, "What to do", advice.do, numbers)

@@ -11,7 +11,7 @@ from __future__ import annotations
 from functools import cached_property, lru_cache
 
 from babyskin.answer.advice import advice_refs, build_advice, citations
-from babyskin.engine import bounds, explain, rank, red_flags, triage
+from babyskin.engine import bounds, explain, fit, rank, red_flags, serious, triage
 from babyskin.errors import InputError, UnknownWordError
 from babyskin.kb.loader import KnowledgeBase, load_kb
 from babyskin.kb.schema import Condition, RedFlag
@@ -82,14 +82,20 @@ def check_findings(kb: KnowledgeBase, findings: Findings,
 class Engine:
     """A knowledge base with its compiled model; cheap to call, safe to share."""
 
-    def __init__(self, kb: KnowledgeBase) -> None:
+    def __init__(self, kb: KnowledgeBase, counts: fit.CaseCounts | None = None) -> None:
         self.kb = kb
+        self._counts = counts  # the case counts the likelihoods are fitted to (None: the KB's own file)
         self._advice_cache: dict[tuple[str, Audience, tuple[str, ...]],
                                  tuple[Advice, tuple[Citation, ...], tuple[FiredRedFlag, ...]]] = {}
 
     @cached_property
+    def counts(self) -> fit.CaseCounts:
+        """The case counts in use: as given, or the knowledge base's ``case_counts.yaml`` (or none)."""
+        return self._counts if self._counts is not None else fit.read_counts(self.kb.root / fit.COUNTS_FILE)
+
+    @cached_property
     def model(self) -> rank.Model:
-        return rank.compile_model(self.kb)
+        return rank.compile_model(self.kb, self.counts)
 
     @cached_property
     def _vocab(self) -> dict[str, dict[str, None]]:
@@ -157,6 +163,7 @@ class Engine:
             differential=tuple(candidates),
             triage=decision,
             red_flags=flags,
+            must_not_miss=serious.must_not_miss(kb, findings, ranked, fired, decision),
             advice=advice,
             cautions=self._cautions(findings, lead),
             references=refs,
@@ -254,6 +261,7 @@ class Engine:
 
 @lru_cache(maxsize=1)
 def default_engine() -> Engine:
+    """The shipped knowledge base with the shipped case counts (``kb/data/case_counts.yaml``)."""
     return Engine(load_kb())
 
 

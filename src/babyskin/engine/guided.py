@@ -1,7 +1,14 @@
 """The guided check: which question to ask next, and when to stop.
 
 The check opens with what anyone can say at once (age, where, what the spots look like, colour, size,
-how many), then asks yes / no / not-sure questions about signs, one at a time.
+how many), then with one screening question, "any of these?", listing the warning signs for the baby's
+age (:data:`SCREEN`: fever, floppy or hard to wake, a high-pitched cry, not feeding or fewer wet
+nappies, breathing trouble, mottled, grey or blue skin, spots that do not fade). It counts as one
+question and comes before any other. Then it asks yes / no / not-sure questions about signs, one at a
+time. The red-flag rules are re-checked after every answer: a red flag that sets an emergency answer ends
+the check at once, and one that sets any other answer ends it as soon as no more urgent red-flag
+question is open (a red flag below a level already reached by a condition rule does not stop it: the
+next answers may settle that condition).
 
 Choosing the question
 ---------------------
@@ -18,9 +25,11 @@ Choosing the question
 
 Stopping rule
 -------------
-Stop when no safety question is left and either the leading diagnosis holds at least ``SETTLED``
-(85%) of the probability, or no question is worth ``MIN_GAIN`` bits, or ``MAX_QUESTIONS`` have been
-asked. "Not sure" leaves the finding unknown; the question is not asked again.
+Stop when an emergency red flag decides the answer (nothing can raise it), when a red flag decides it
+and no safety question for a higher level is open, or when no safety question is left and either the
+leading diagnosis holds at least ``SETTLED`` (85%) of the probability, or no question is worth
+``MIN_GAIN`` bits, or ``MAX_QUESTIONS`` have been asked. "Not sure" leaves the finding unknown; the
+question is not asked again.
 """
 
 from __future__ import annotations
@@ -34,6 +43,7 @@ from babyskin.engine.assess import Engine
 from babyskin.engine.rank import posterior
 from babyskin.engine.red_flags import present_words
 from babyskin.engine.triage import SAFETY_THRESHOLD
+from babyskin.errors import InputError
 from babyskin.models import Assessment, Audience, FindingGroup, Findings, TriageLevel
 
 SETTLED = 0.85
@@ -42,18 +52,37 @@ MAX_QUESTIONS = 12
 Answer = Literal["yes", "no", "not_sure"]
 OPENING_FIELDS = ("age_days", "onset_days", "duration_days", "gestation_weeks", "locations", "lesions",
                   "colors", "size", "count")
+SCREEN_ID = "screen"  # in ``asked``: the screening question has been answered
+# (word, oldest age in days it is asked at, or None for every age): the "any of these?" screen
+SCREEN: tuple[tuple[str, int | None], ...] = (
+    ("fever", None), ("lethargic", None), ("high_pitched_cry", None), ("poor_feeding", None),
+    ("reduced_wet_nappies", None), ("breathing_difficulty", None), ("mottled_skin", None),
+    ("pale_or_grey", None), ("non_blanching", None), ("bulging_fontanelle", 548), ("seizure", None),
+)
+SCREEN_TEXT = "Does your baby have any of these now? Tick all that apply."
+
+
+class Option(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    finding: str
+    label: str
+    help: str | None = None
 
 
 class Question(BaseModel):
+    """One question; the screening question (``finding`` = ``screen``) lists its ``options``."""
+
     model_config = ConfigDict(frozen=True)
 
     finding: str
     text: str
     label: str
     help: str | None = None
-    why: Literal["safety", "information"]
+    why: Literal["screen", "safety", "information"]
     red_flag: str | None = None
     gain: float = 0.0
+    options: tuple[Option, ...] = ()
 
 
 class CheckStep(BaseModel):
@@ -144,16 +173,46 @@ def _information_question(engine: Engine, probs: dict[str, float], asked: set[st
                     gain=round(best[0], 3))
 
 
+def screen_words(findings: Findings) -> list[str]:
+    """The screening signs for the baby's age that are not known yet."""
+    present, absent = findings.observed()
+    age = findings.age_days
+    return [w for w, oldest in SCREEN
+            if w not in present and w not in absent and (oldest is None or age is None or age <= oldest)]
+
+
+def _screen_question(engine: Engine, findings: Findings) -> Question | None:
+    words = screen_words(findings)
+    if not words:
+        return None
+    kb = engine.kb
+    options = tuple(Option(finding=w, label=kb.findings[w].label,
+                           help=kb.findings[w].help.text if kb.findings[w].help else None) for w in words)
+    return Question(finding=SCREEN_ID, text=SCREEN_TEXT, label="warning signs", why="screen",
+                    options=options)
+
+
 def next_step(engine: Engine, findings: Findings, asked: tuple[str, ...] = (),
               audience: Audience = Audience.parent) -> CheckStep:
     """The next question for these findings, or the final answer when the check is settled."""
     assessment = engine.assess(findings, audience)
+    level = assessment.triage.level
+    if level is TriageLevel.emergency and assessment.triage.decided_by == "red_flag":
+        why = assessment.triage.reasons[0]
+        return CheckStep(done=True, question=None, asked=tuple(asked), assessment=assessment,
+                         stop_reason=f"a red flag fired: the answer is an emergency ({why})")
     asked_set = set(asked)
+    if SCREEN_ID not in asked_set:
+        screen = _screen_question(engine, findings)
+        if screen is not None:
+            return CheckStep(done=False, question=screen, asked=tuple(asked), assessment=assessment)
     probs = dict(posterior(engine.model, findings))
-    question = _safety_question(engine, findings, probs, asked_set, assessment.triage.level)
+    question = _safety_question(engine, findings, probs, asked_set, level)
     reason = None
     if question is None:
-        if len(asked) >= MAX_QUESTIONS:
+        if assessment.red_flags and assessment.triage.decided_by == "red_flag":
+            reason = f"a red flag fired ({assessment.red_flags[0].title}) and no more urgent one is open"
+        elif len(asked) >= MAX_QUESTIONS:
             reason = f"asked the most questions we ask ({MAX_QUESTIONS})"
         elif assessment.differential[0].probability >= SETTLED:
             reason = (f"the leading diagnosis holds {assessment.differential[0].probability:.0%}"
@@ -175,6 +234,28 @@ def apply_answer(findings: Findings, word: str, answer: Answer) -> Findings:
     return findings.merged(Findings(absent=(word,)))
 
 
+def apply_screen(findings: Findings, yes: list[str] | tuple[str, ...],
+                 no: list[str] | tuple[str, ...] = ()) -> Findings:
+    """Findings updated by the screening answer: ``yes`` ticked, ``no`` checked and not there."""
+    words = dict(SCREEN)
+    odd = [w for w in (*yes, *no) if w not in words]
+    if odd:
+        raise InputError(f"not a screening sign: {', '.join(odd)}; use: {', '.join(words)}")
+    return findings.merged(Findings(present=tuple(yes), absent=tuple(w for w in no if w not in yes)))
+
+
+def answer_screen(findings: Findings, answer: Answer, ticked: list[str] | tuple[str, ...] = ()
+                  ) -> Findings:
+    """The screening answer from a person: ``ticked`` are there; with ``yes`` or ``no`` the signs not
+    ticked were checked and are not there ("none of these" is ``no``); with ``not_sure`` they stay
+    unknown."""
+    shown = screen_words(findings)
+    if answer == "no" and ticked:
+        raise InputError("a 'no' screening answer cannot tick signs; answer 'yes' with the ticked signs")
+    rest = [] if answer == "not_sure" else [w for w in shown if w not in ticked]
+    return apply_screen(findings, list(ticked), rest)
+
+
 def opening(findings: Findings) -> Findings:
     """The part of a full description that the check's first screen collects."""
     return Findings(**{name: getattr(findings, name) for name in OPENING_FIELDS})
@@ -191,6 +272,14 @@ def simulate(engine: Engine, truth: Findings, audience: Audience = Audience.pare
             return step.assessment, len(asked)
         word = step.question.finding
         asked.append(word)
+        if word == SCREEN_ID:
+            options = [o.finding for o in step.question.options]
+            findings = apply_screen(findings, [w for w in options if w in truth.present],
+                                    [w for w in options if w in truth.absent])
+            if "fever" in truth.present:  # the screen asks how high and for how long
+                findings = findings.merged(Findings(temperature_c=truth.temperature_c,
+                                                    fever_days=truth.fever_days))
+            continue
         answer: Answer = ("yes" if word in truth.present
                           else "no" if word in truth.absent else "not_sure")
         findings = apply_answer(findings, word, answer)

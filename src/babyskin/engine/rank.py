@@ -14,6 +14,10 @@ For each condition ``c`` and the observed findings ``F``::
   course also counts.
 * Every finding word has a likelihood ``L(w | c)`` from the condition's typicality ordinal
   (``TYPICALITY_LIKELIHOOD``), or from the finding's ``default`` when the condition does not list it.
+  That value is the *prior*: when the model is fitted to a case library (``kb/data/case_counts.yaml``)
+  it is updated by the case counts with Beta pseudo-counts,
+  ``L = (STRENGTH * L0 + k) / (STRENGTH + n)`` for ``k`` cases with the word out of ``n`` that could show
+  it (the method and what counts as a trial: :mod:`babyskin.engine.fit`).
   A word reported present contributes ``log L``; a word reported absent contributes ``log (1 - L)``.
   Words not mentioned are unknown and contribute nothing (the eval contract: absent only when checked).
 
@@ -34,6 +38,7 @@ import math
 from dataclasses import dataclass
 from functools import lru_cache
 
+from babyskin.engine.fit import CaseCounts
 from babyskin.kb.loader import KnowledgeBase
 from babyskin.kb.schema import (
     FREQUENCY_PRIOR,
@@ -69,7 +74,8 @@ class Model:
     mean_absent: dict[str, float]
 
 
-def compile_model(kb: KnowledgeBase) -> Model:
+def compile_model(kb: KnowledgeBase, counts: CaseCounts | None = None) -> Model:
+    """The tables of ``kb``; with ``counts``, the likelihoods fitted to a case library."""
     conditions = list(kb.conditions.values())
     ids = tuple(c.id for c in conditions)
     log_prior: dict[AgeBand | None, tuple[float, ...]] = {}
@@ -86,6 +92,9 @@ def compile_model(kb: KnowledgeBase) -> Model:
     mean_absent: dict[str, float] = {}
     for word, finding in kb.findings.items():
         likelihoods = [_likelihood(c, word, finding.default) for c in conditions]
+        if counts is not None and counts.conditions:
+            likelihoods = [counts.likelihood(c.id, word, finding.group, p)
+                           for c, p in zip(conditions, likelihoods, strict=True)]
         log_present[word] = tuple(math.log(p) for p in likelihoods)
         log_absent[word] = tuple(math.log(1 - p) for p in likelihoods)
         mean_present[word] = sum(likelihoods) / len(likelihoods)

@@ -3,9 +3,11 @@
 The state is a *trail*: the answers in order, one entry per screen, kept in a hidden form field as
 compact JSON. The first screens are fixed (:data:`OPENING`: age, where, what they look like, colour,
 size, how many, other signs); then come the engine's yes / no / not-sure questions
-(:func:`babyskin.engine.guided.next_step`), recorded as ``["q", [word, answer]]``. Replaying the trail
-gives the findings and the questions asked, so "back" is simply the trail without its last entry, and
-the flow works with JavaScript off. Everything here is pure; the routes live in :mod:`.pages`.
+(:func:`babyskin.engine.guided.next_step`), recorded as ``["q", [word, answer]]``; the first of them is
+the "any of these?" warning-sign screen, recorded as ``["q", ["screen", answer, [ticked words]]]``.
+Replaying the trail gives the findings and the questions asked, so "back" is simply the trail without
+its last entry, and the flow works with JavaScript off. Everything here is pure; the routes live in
+:mod:`.pages`.
 """
 
 from __future__ import annotations
@@ -17,13 +19,13 @@ from typing import Any, Literal, cast
 
 from pydantic import ValidationError
 
-from babyskin.engine.guided import MAX_QUESTIONS, Answer, apply_answer
+from babyskin.engine.guided import MAX_QUESTIONS, SCREEN_ID, Answer, answer_screen, apply_answer
 from babyskin.errors import InputError
 from babyskin.kb.loader import KnowledgeBase
 from babyskin.models import FindingGroup, Findings
 from babyskin.web.forms import AGE_UNITS, Form, days_from
 
-Kind = Literal["age", "multi", "single", "signs", "question"]
+Kind = Literal["age", "multi", "single", "signs", "question", "screen"]
 Entry = tuple[str, Any]
 ANSWERS: tuple[Answer, ...] = ("yes", "no", "not_sure")
 ANSWER_LABELS: dict[str, str] = {"yes": "Yes", "no": "No", "not_sure": "Not sure"}
@@ -147,6 +149,8 @@ def _entry(raw: Any, position: int, kb: KnowledgeBase) -> Entry:
             raise InputError(BROKEN_TRAIL)
         return name, [value[0], value[1]]
     if name == "q":
+        if isinstance(value, list) and len(value) == 3 and value[0] == SCREEN_ID and value[1] in ANSWERS:
+            return name, [SCREEN_ID, value[1], _words(value[2], kb, FindingGroup.signs)]
         if not (isinstance(value, list) and len(value) == 2 and value[1] in ANSWERS):
             raise InputError(BROKEN_TRAIL)
         return name, [_words([value[0]], kb, FindingGroup.signs)[0], value[1]]
@@ -182,14 +186,14 @@ def replay(trail: Sequence[Entry]) -> tuple[Findings, tuple[str, ...]]:
     """The findings and the questions asked after these answers."""
     data: dict[str, Any] = {}
     asked: list[str] = []
-    questions: list[tuple[str, Answer]] = []
+    questions: list[list[Any]] = []
     for name, value in trail:
         if name == "age":
             data["age_days"], data["duration_days"] = value
         elif name == "signs":
             data["present"] = value
         elif name == "q":
-            questions.append((value[0], cast(Answer, value[1])))
+            questions.append(value)
         else:
             data[name] = value
     try:
@@ -197,8 +201,11 @@ def replay(trail: Sequence[Entry]) -> tuple[Findings, tuple[str, ...]]:
     except ValidationError as error:
         problems = [str(e["msg"]).removeprefix("Value error, ") for e in error.errors()]
         raise InputError("; ".join(problems), problems=problems) from None
-    for word, answer in questions:
-        findings = apply_answer(findings, word, answer)
+    for word, answer, *ticked in questions:
+        if word == SCREEN_ID:
+            findings = answer_screen(findings, cast(Answer, answer), ticked[0] if ticked else [])
+        else:
+            findings = apply_answer(findings, word, cast(Answer, answer))
         asked.append(word)
     return findings, tuple(asked)
 
@@ -226,6 +233,12 @@ def entry_from_form(screen_id: str, form: Form, kb: KnowledgeBase) -> Entry:
             raise InputError("The spots cannot have been there longer than your baby's age; please"
                              " check both numbers.")
         return "age", [age, duration]
+    if screen_id == f"q:{SCREEN_ID}":
+        answer = form.get("answer")
+        if answer not in ANSWERS:
+            raise InputError("Please choose 'Next', 'None of these' or 'Not sure'.")
+        ticked = _words(form.getlist(screen_id), kb, FindingGroup.signs)
+        return "q", [SCREEN_ID, "yes" if ticked and answer == "no" else answer, ticked]
     if screen_id.startswith("q:"):
         word = screen_id[2:]
         answer = form.get("answer")
@@ -263,7 +276,7 @@ def _prefill(entry: Entry | None) -> tuple[dict[str, str], set[str]]:
                 fields[key], fields[f"{key}_unit"] = _in_units(days)
         return fields, set()
     if name == "q":
-        return {"answer": value[1]}, set()
+        return {"answer": value[1]}, set(value[2]) if len(value) > 2 else set()
     if isinstance(value, list):
         return {}, set(value)
     return ({name: value} if value else {}), ({value} if value else set())
@@ -317,7 +330,17 @@ def question_view(kb: KnowledgeBase, trail: Sequence[Entry], question: dict[str,
                   prefill: Entry | None = None, error: str | None = None) -> ScreenView:
     """A yes / no / not-sure screen for the engine's next question (``Question.model_dump()``)."""
     number = len(trail) - len(OPENING) + 1
-    fields, _ = _prefill(prefill)
+    fields, ticked = _prefill(prefill)
+    progress = Progress(OPENING_SHARE + round((100 - OPENING_SHARE) * (number - 1) / MAX_QUESTIONS),
+                        f"Question {number} (at most {MAX_QUESTIONS})")
+    if question["finding"] == SCREEN_ID:
+        options = tuple(_option(kb, o["finding"], ticked) for o in question["options"])
+        return ScreenView(
+            id=f"q:{SCREEN_ID}", kind="screen", title=question["text"],
+            hint="We ask this first because these signs need a doctor quickly.",
+            trail=dump_trail(trail), progress=progress, sections=(Section("", options),),
+            prefill=fields, question=question, error=error, can_go_back=True,
+        )
     finding = kb.findings.get(question["finding"])
     question = {**question, "help_refs": tuple(finding.help.refs) if finding and finding.help else ()}
     return ScreenView(

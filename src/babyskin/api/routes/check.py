@@ -11,7 +11,7 @@ from babyskin.answer.compare import compare as run_compare
 from babyskin.answer.render import assessment_json
 from babyskin.api.deps import get_engine
 from babyskin.engine.assess import Engine
-from babyskin.engine.guided import Answer, apply_answer, next_step
+from babyskin.engine.guided import SCREEN_ID, Answer, answer_screen, apply_answer, next_step
 from babyskin.errors import InputError
 from babyskin.models import Audience, Findings
 
@@ -28,8 +28,9 @@ def compare(engine: EngineDep, ids: Annotated[str, Query(description="e.g. milia
 class CheckAnswer(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    finding: str
+    finding: str = Field(description="the question's finding ('screen' for the screening question)")
     answer: Answer
+    ticked: list[str] = Field(default=[], description="screening question: the signs ticked")
 
 
 class CheckRequest(BaseModel):
@@ -49,9 +50,12 @@ def check(body: CheckRequest, engine: EngineDep) -> dict[str, Any]:
     findings, asked = body.findings, list(body.asked)
     if body.answer is not None:
         word = body.answer.finding
-        if word not in engine.kb.findings:
+        if word == SCREEN_ID:
+            findings = answer_screen(findings, body.answer.answer, body.answer.ticked)
+        elif word not in engine.kb.findings:
             raise InputError(f"answer.finding: unknown finding '{word}'")
-        findings = apply_answer(findings, word, body.answer.answer)
+        else:
+            findings = apply_answer(findings, word, body.answer.answer)
         if word not in asked:
             asked.append(word)
     step = next_step(engine, findings, tuple(asked), body.audience)
