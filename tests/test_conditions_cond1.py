@@ -40,8 +40,8 @@ VIGNETTES = {
                             colors=["red"], count="few", present=["ring_shaped"]), U),
     "acute_hemorrhagic_edema": (dict(age_days=330, locations=["cheeks", "ears", "legs"],
                                      lesions=["purpura", "plaque"], colors=["purple"], size="medium",
-                                     count="many", present=["target_lesions", "swelling", "swollen_hands_feet"],
-                                     absent=["unwell"]), U),
+                                     count="many", absent=["unwell"],
+                                     present=["target_lesions", "swelling", "swollen_hands_feet"]), U),
 }
 CONDITION = {"periorbital": "cellulitis", "stevens_johnson": "drug_eruption"}
 
