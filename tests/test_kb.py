@@ -15,6 +15,7 @@ from babyskin.kb.loader import KnowledgeBase, default_kb_dir, load_kb
 from tests.conftest import SHARED
 
 CONDITIONS_TSV = SHARED / "eval" / "conditions.tsv"
+NEXT_CONDITIONS_TSV = SHARED / "eval" / "conditions-next.tsv"
 FINDINGS_TSV = SHARED / "eval" / "findings.tsv"
 
 
@@ -27,6 +28,19 @@ def test_every_contract_condition_has_an_entry_with_its_code(kb: KnowledgeBase) 
     for row in tsv_rows(CONDITIONS_TSV):
         assert row["id"] in kb.conditions, f"no entry for {row['id']}"
         assert kb.conditions[row["id"]].icd10cm == row["icd10cm"]
+
+
+def test_next_contract_conditions_that_exist_keep_the_contract(kb: KnowledgeBase) -> None:
+    """conditions-next.tsv (issue 20) is covered like conditions.tsv for the ids written so far; the 19
+    are split between two branches, so a missing id is allowed until they are merged (then every row
+    must exist: tighten this to the loop above)."""
+    rows = tsv_rows(NEXT_CONDITIONS_TSV)
+    present = [row for row in rows if row["id"] in kb.conditions]
+    assert present, "no condition of conditions-next.tsv has an entry yet"
+    for row in present:
+        cond = kb.conditions[row["id"]]
+        assert cond.icd10cm == row["icd10cm"], f"{row['id']}: {cond.icd10cm} != {row['icd10cm']}"
+        assert cond.name == row["name"], row["id"]
 
 
 def test_every_contract_finding_word_is_known(kb: KnowledgeBase) -> None:
