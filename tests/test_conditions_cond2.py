@@ -48,6 +48,9 @@ VIGNETTES: list[tuple[str, dict, TriageLevel]] = [
     ("infantile_psoriasis",
      dict(age_days=300, locations=["diaper_area", "skin_folds", "scalp"], lesions=["plaque"],
           colors=["red"], present=["dry_scale"], absent=["satellite_lesions", "fever"]), T.soon),
+    ("infantile_psoriasis",  # as the free-text reader gives "red nappy rash in the creases, scaly scalp"
+     dict(age_days=304, locations=["diaper_area", "skin_folds", "scalp"], lesions=["scale", "patch"],
+          colors=["red"], count="many"), T.soon),
     ("infantile_psoriasis",
      dict(age_days=400, locations=["trunk", "diaper_area"], lesions=["plaque", "pustule"],
           colors=["red"], count="many", present=["fever", "unwell", "dry_scale"]), T.emergency),
