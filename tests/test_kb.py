@@ -15,7 +15,7 @@ from babyskin.kb.loader import KnowledgeBase, default_kb_dir, load_kb
 from tests.conftest import SHARED
 
 CONDITIONS_TSV = SHARED / "eval" / "conditions.tsv"
-CONDITIONS_NEXT_TSV = SHARED / "eval" / "conditions-next.tsv"
+NEXT_CONDITIONS_TSV = SHARED / "eval" / "conditions-next.tsv"
 FINDINGS_TSV = SHARED / "eval" / "findings.tsv"
 
 
@@ -30,13 +30,13 @@ def test_every_contract_condition_has_an_entry_with_its_code(kb: KnowledgeBase) 
         assert kb.conditions[row["id"]].icd10cm == row["icd10cm"]
 
 
-def test_next_contract_conditions_written_so_far_have_their_code(kb: KnowledgeBase) -> None:
-    # Issue 20 adds these 19 in two halves; until both are merged, cover the ids that exist.
-    rows = tsv_rows(CONDITIONS_NEXT_TSV)
-    written = [row for row in rows if row["id"] in kb.conditions]
-    assert written, "none of conditions-next.tsv is written yet"
-    for row in written:
-        assert kb.conditions[row["id"]].icd10cm == row["icd10cm"], row["id"]
+def test_every_next_contract_condition_has_an_entry(kb: KnowledgeBase) -> None:
+    """conditions-next.tsv (issue 20) is covered like conditions.tsv: every row, its name and code."""
+    for row in tsv_rows(NEXT_CONDITIONS_TSV):
+        assert row["id"] in kb.conditions, row["id"]
+        cond = kb.conditions[row["id"]]
+        assert cond.icd10cm == row["icd10cm"], f"{row['id']}: {cond.icd10cm} != {row['icd10cm']}"
+        assert cond.name == row["name"], row["id"]
 
 
 def test_every_contract_finding_word_is_known(kb: KnowledgeBase) -> None:

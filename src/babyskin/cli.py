@@ -148,9 +148,11 @@ def ask(
 @app.command()
 def compare(
     ids: Annotated[list[str], typer.Argument(help="Two to four condition ids.")],
+    audience: AudienceOpt = Audience.parent,
     as_json: JsonOpt = False,
 ) -> None:
-    """Compare two to four conditions side by side, with citations."""
+    """Compare two to four conditions side by side, with citations; pairs parents confuse start with
+    how to tell them apart."""
     from babyskin.answer.compare import compare as run_compare
 
     kb = _kb()
@@ -164,6 +166,15 @@ def compare(
     from rich.table import Table
 
     numbers = {r["key"]: i for i, r in enumerate(table["references"], 1)}
+
+    def cited(statement: dict) -> str:
+        marks = sorted({numbers[r] for r in statement["refs"]})
+        return statement["text"] + " " + "".join(f"[{n}]" for n in marks)
+
+    for item in table["tell_apart"]:
+        out.print("How to tell them apart: " + cited(item[audience.value]), markup=False)
+        for difference in item["differences"]:
+            out.print("  - " + cited(difference), markup=False)
     grid = Table("", *[c["name"] for c in table["conditions"]], show_lines=True,
                  title="Side by side")
     for row in table["rows"]:

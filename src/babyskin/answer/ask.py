@@ -204,9 +204,14 @@ def overview(kb: KnowledgeBase, engine: Engine, findings: Findings, audience: Au
 # --- comparison ---------------------------------------------------------------------------------------
 
 def compare_sections(kb: KnowledgeBase, conds: list[Condition], audience: Audience) -> list[Section]:
-    from babyskin.answer.compare import cells
+    from babyskin.answer.compare import cells, tell_apart
 
     out = []
+    for comp in tell_apart(kb, [c.id for c in conds]):  # curated pairs lead (kb/comparisons.yaml)
+        line = comp.clinician if audience is Audience.clinician else comp.parent
+        items = [_item(kb, line.text, line.refs, "In short")]
+        items += [_item(kb, d.text, d.refs, None) for d in comp.differences]
+        out.append(Section(title="How to tell them apart", items=tuple(items)))
     for cond in conds:
         items = [_item(kb, cell["text"], cell["refs"], row.capitalize())
                  for row, cell in cells(kb, cond).items()]

@@ -1,4 +1,5 @@
-"""Side-by-side comparison of two to four conditions, every cell from a cited KB statement."""
+"""Side-by-side comparison of two to four conditions, every cell from a cited KB statement, led by the
+curated 'how to tell them apart' line (``kb/comparisons.yaml``) for pairs parents confuse."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from typing import Any
 from babyskin.answer.advice import citations
 from babyskin.errors import InputError
 from babyskin.kb.loader import KnowledgeBase
-from babyskin.kb.schema import Condition, Typicality
+from babyskin.kb.schema import Comparison, Condition, Typicality, pair_key
 from babyskin.models import FindingGroup
 
 ROWS = ("appearance", "where", "when it starts", "cause", "how long it lasts", "contagious",
@@ -52,6 +53,21 @@ def cells(kb: KnowledgeBase, cond: Condition) -> dict[str, dict[str, Any]]:
     return {row: {"text": text, "refs": list(refs)} for row, (text, refs) in pairs.items()}
 
 
+def tell_apart(kb: KnowledgeBase, ids: list[str]) -> list[Comparison]:
+    """The curated 'how to tell them apart' records for every compared pair that has one."""
+    pairs = [pair_key(a, b) for i, a in enumerate(ids) for b in ids[i + 1:]]
+    return [kb.comparisons[key] for key in pairs if key in kb.comparisons]
+
+
+def _tell_apart_json(comp: Comparison) -> dict[str, Any]:
+    def statement(s: Any) -> dict[str, Any]:
+        return {"text": s.text, "refs": list(s.refs)}
+
+    return {"ids": list(comp.ids), "parent": statement(comp.parent),
+            "clinician": statement(comp.clinician),
+            "differences": [statement(d) for d in comp.differences]}
+
+
 def compare(kb: KnowledgeBase, ids: list[str]) -> dict[str, Any]:
     unique = list(dict.fromkeys(i.strip() for i in ids if i.strip()))
     if not 2 <= len(unique) <= 4:
@@ -59,7 +75,10 @@ def compare(kb: KnowledgeBase, ids: list[str]) -> dict[str, Any]:
     conds = [kb.condition(i) for i in unique]
     columns = [{"id": c.id, "name": c.name, "icd10cm": c.icd10cm, "triage": c.triage.value,
                 "cells": cells(kb, c)} for c in conds]
-    keys = [r for col in columns for cell in col["cells"].values() for r in cell["refs"]]
+    apart = [_tell_apart_json(c) for c in tell_apart(kb, unique)]
+    keys = [r for item in apart for s in (item["parent"], item["clinician"], *item["differences"])
+            for r in s["refs"]]
+    keys += [r for col in columns for cell in col["cells"].values() for r in cell["refs"]]
     refs = citations(kb, keys)
-    return {"rows": list(ROWS), "conditions": columns,
+    return {"tell_apart": apart, "rows": list(ROWS), "conditions": columns,
             "references": [r.model_dump(mode="json") for r in refs]}

@@ -7,7 +7,7 @@ the exact place. Schema problems (unknown keys, wrong types) are caught earlier 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -16,7 +16,7 @@ from pydantic import BaseModel
 if TYPE_CHECKING:
     from babyskin.kb.loader import KnowledgeBase
 
-from babyskin.kb.schema import Condition, Statement, Verdict
+from babyskin.kb.schema import Comparison, Condition, Statement, Verdict
 from babyskin.text import nearest
 
 ADVICE_FIELDS = ("summary", "appearance", "cause", "home_care", "donts", "see_doctor", "management",
@@ -30,6 +30,7 @@ def check_kb(kb: KnowledgeBase, *, full: bool = False) -> list[str]:
     problems += _check_red_flags(kb)
     problems += _check_conditions(kb, full=full)
     problems += _check_claims(kb)
+    problems += check_comparisons(kb, kb.comparisons.values(), kb.root / "comparisons.yaml")
     problems += _check_action_wording(kb)
     return problems
 
@@ -59,8 +60,9 @@ def _check_action_wording(kb: KnowledgeBase) -> list[str]:
         if pattern is None:
             continue
         texts = [("summary.parent", cond.summary.parent.text)]
-        for name in ("home_care", "donts", "see_doctor", "faqs"):
-            texts += [(f"{name}[{i}]", s.text) for i, s in enumerate(getattr(cond, name))]
+        if cond.triage.value == "emergency":  # an urgent condition may give slower advice for milder signs
+            for name in ("home_care", "donts", "see_doctor", "faqs"):
+                texts += [(f"{name}[{i}]", s.text) for i, s in enumerate(getattr(cond, name))]
         for field, text in texts:
             if hit := pattern.search(text):
                 path = kb.condition_files.get(cond.id, kb.root)
@@ -134,6 +136,26 @@ def _check_refs(kb: KnowledgeBase) -> list[str]:
     for claim in kb.claims.values():
         check(kb.root / "claims.yaml", claim.id, "refs", claim.refs)
         check(kb.root / "claims.yaml", claim.id, "seeds", claim.seeds)
+    return problems
+
+
+def check_comparisons(kb: KnowledgeBase, comparisons: Iterable[Comparison], path: Path,
+                      *, known_ids: Iterable[str] = ()) -> list[str]:
+    """Each compared pair names known conditions (or ``known_ids``) and cites known references."""
+    problems = []
+    allowed = set(kb.conditions) | set(known_ids)
+    for comp in comparisons:
+        for cid in comp.ids:
+            if cid not in allowed:
+                hint = nearest(cid, kb.conditions)
+                problems.append(f"{path}:{comp.key}:ids: unknown condition '{cid}'"
+                                + (f" (did you mean: {', '.join(hint)}?)" if hint else ""))
+        for field, _text, refs in iter_statements(comp):
+            for key in refs:
+                if key not in kb.references:
+                    hint = nearest(key, kb.references)
+                    problems.append(f"{path}:{comp.key}:{field}: unknown reference key '{key}'"
+                                    + (f" (did you mean: {', '.join(hint)}?)" if hint else ""))
     return problems
 
 

@@ -19,7 +19,7 @@ from typing import Any, TypeVar
 from pydantic import BaseModel, ValidationError
 
 from babyskin.errors import KnowledgeBaseError
-from babyskin.kb.schema import Claim, Condition, FindingDef, RedFlag, Reference
+from babyskin.kb.schema import Claim, Comparison, Condition, FindingDef, RedFlag, Reference
 
 T = TypeVar("T", bound=BaseModel)
 
@@ -39,6 +39,7 @@ class KnowledgeBase:
     claims: dict[str, Claim]
     version: str
     condition_files: dict[str, Path] = field(default_factory=dict)
+    comparisons: dict[str, Comparison] = field(default_factory=dict)  # keyed by schema.pair_key
 
     def condition(self, condition_id: str) -> Condition:
         from babyskin.errors import NotFound
@@ -101,6 +102,32 @@ def _load_list(model: type[T], path: Path, problems: list[str], *, key: str = "i
         if record_id in out:
             problems.append(f"{path}:{record_id}:{key}: duplicate id")
         out[record_id] = record
+    return out
+
+
+COMPARISONS_FILE = "comparisons.yaml"
+
+
+def load_comparisons(path: Path, problems: list[str]) -> dict[str, Comparison]:
+    """The curated 'how to tell them apart' records of ``path`` (a missing file is none), keyed by pair."""
+    if not path.exists():
+        return {}
+    raw = _read_yaml(path, problems)
+    if raw is None:
+        return {}
+    if not isinstance(raw, list):
+        problems.append(f"{path}: expected a list of records, got {type(raw).__name__}")
+        return {}
+    out: dict[str, Comparison] = {}
+    for index, item in enumerate(raw):
+        ids = item.get("ids") if isinstance(item, dict) else None
+        label = " vs ".join(map(str, ids)) if isinstance(ids, list) else f"#{index}"
+        record = _validate(Comparison, item, path, label, problems)
+        if record is None:
+            continue
+        if record.key in out:
+            problems.append(f"{path}:{record.key}:ids: this pair is already compared")
+        out[record.key] = record
     return out
 
 
@@ -169,6 +196,7 @@ def _load_and_check(root: Path, digest: str, *, check: bool, full: bool) -> Know
     red_flags = _load_list(RedFlag, root / "red_flags.yaml", problems)
     claims_path = root / "claims.yaml"
     claims = _load_list(Claim, claims_path, problems) if claims_path.exists() else {}
+    comparisons = load_comparisons(root / COMPARISONS_FILE, problems)
     conditions: dict[str, Condition] = {}
     condition_files: dict[str, Path] = {}
     cond_dir = root / "conditions"
@@ -195,6 +223,7 @@ def _load_and_check(root: Path, digest: str, *, check: bool, full: bool) -> Know
         claims=claims,
         version=digest[:12],
         condition_files=condition_files,
+        comparisons=comparisons,
     )
     if check:
         from babyskin.kb.checks import check_kb

@@ -313,6 +313,31 @@ class Condition(Record):
         return self
 
 
+class Comparison(Record):
+    """Two conditions parents confuse: one cited line on how to tell them apart for each audience, and
+    the two to four differences that matter most."""
+
+    ids: list[str] = Field(min_length=2, max_length=2, description="the two condition ids")
+    parent: Statement = Field(description="how to tell them apart, in plain words")
+    clinician: Statement
+    differences: list[Statement] = Field(min_length=2, max_length=4)
+
+    @model_validator(mode="after")
+    def _two_different(self) -> Comparison:
+        if self.ids[0] == self.ids[1]:
+            raise ValueError(f"a comparison needs two different conditions, got '{self.ids[0]}' twice")
+        return self
+
+    @property
+    def key(self) -> str:
+        return pair_key(*self.ids)
+
+
+def pair_key(first: str, second: str) -> str:
+    """The one name of an unordered pair of condition ids."""
+    return " vs ".join(sorted((first, second)))
+
+
 class Verdict(StrEnum):
     supported = "supported"
     contested = "contested"

@@ -354,13 +354,20 @@ def compare_page(request: Request, ids: list[str] = Query(default=[])) -> HTMLRe
         return render(request, "compare.html", {**picker, "table": None, "error": str(error)},
                       status=422)
     numbers = numbered([r["key"] for r in table["references"]])
+    audience = audience_of(request)
+
+    def cited(statement: dict[str, Any]) -> Any:
+        return line(Statement(text=statement["text"], refs=tuple(statement["refs"])), numbers)
+
+    apart = [{"line": cited(item[audience.value]),
+              "differences": [cited(d) for d in item["differences"]]} for item in table["tell_apart"]]
     columns = []
     for col in table["conditions"]:
         cells = {row: lines([Statement(text=c["text"], refs=tuple(c["refs"]))], numbers)[0]
                  for row, c in col["cells"].items()}
         columns.append({**col, "cells": cells, "review": review_of(kb, col["id"])})
     return render(request, "compare.html", {
-        **picker, "table": table, "columns": columns, "error": None,
+        **picker, "table": table, "columns": columns, "error": None, "tell_apart": apart,
         "references": reference_list(kb, [r["key"] for r in table["references"]]),
-        "clinician": audience_of(request) is Audience.clinician,
+        "clinician": audience is Audience.clinician,
     })
