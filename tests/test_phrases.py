@@ -39,3 +39,22 @@ def test_phrase(text: str, expect: str) -> None:
             assert word[1:] in given and word[1:] in understood.uncertain, (text, given)
         else:
             assert word in given, (text, given)
+
+
+def test_an_emergency_at_the_end_of_a_long_message_escalates() -> None:
+    from babyskin.answer.ask import answer_text
+    from babyskin.models import TriageLevel
+
+    hives = ("My 9 month old came out in hives yesterday after trying egg for the first time. They are"
+             " raised welts on his tummy and arms and they move around. ") * 40
+    text = hives + ("Tonight he is breathing really fast, the skin sucks in under his ribs and there is a"
+                    " noise when he breathes. Anyway my question was about the hives, how long do they last?")
+    assert answer_text(text).triage.level is TriageLevel.emergency
+
+
+def test_pressing_not_understood_is_never_home() -> None:
+    from babyskin.answer.ask import answer_text
+    from babyskin.models import TriageLevel
+
+    result = answer_text("5 month old, red dots on her legs, I pressed them but I don't know")
+    assert result.triage.level is not TriageLevel.home
