@@ -58,3 +58,17 @@ def test_pressing_not_understood_is_never_home() -> None:
 
     result = answer_text("5 month old, red dots on her legs, I pressed them but I don't know")
     assert result.triage.level is not TriageLevel.home
+
+
+@pytest.mark.parametrize(("text", "field", "value"), [
+    ("fever of 39.2 and a rash", "temperature_c", 39.2),
+    ("temp 102F, spots on chest", "temperature_c", 38.9),
+    ("fever for 5 days and red eyes", "fever_days", 5),
+    ("5 days of fever, rash for 2 days", "fever_days", 5),
+    ("5 days of fever, rash for 2 days", "duration_days", 2),
+    ("fever for 70 days", "fever_days", 60),
+])
+def test_numbers_about_the_fever(text: str, field: str, value: float) -> None:
+    findings = understand_text(text).findings
+    assert getattr(findings, field) == value
+    assert "fever" in findings.present

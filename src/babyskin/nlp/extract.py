@@ -302,6 +302,9 @@ def extract(text: str, kb: KnowledgeBase, pipeline: Pipeline) -> Extraction:
     if PRESSING.search(text) and not {"blanching", "non_blanching"} & (present.keys() | absent.keys()):
         # pressing is mentioned and its result not understood: cannot rule out non-blanching spots
         present["non_blanching"] = uncertain["non_blanching"] = topic["non_blanching"] = None
+    if q.fever_days:  # "fever for 5 days" is a fever
+        present["fever"] = None
+        absent.pop("fever", None)
     if q.fever is not None:  # a thermometer reading beats the word "temperature"
         (present if q.fever else absent)["fever"] = None
         (absent if q.fever else present).pop("fever", None)
@@ -326,7 +329,8 @@ def _findings(present: dict[str, None], absent: dict[str, None], vocab: Vocabula
     signs_absent = [f for f in absent if vocab.group[f] is FindingGroup.signs and f not in present]
     return Findings(
         age_days=q.age_days, onset_days=q.onset_days, gestation_weeks=q.gestation_weeks,
-        duration_days=q.duration_days, locations=tuple(groups[FindingGroup.locations]),
+        duration_days=q.duration_days, fever_days=q.fever_days, temperature_c=q.temperature_c,
+        locations=tuple(groups[FindingGroup.locations]),
         lesions=tuple(groups[FindingGroup.lesions]), colors=tuple(groups[FindingGroup.colors]),
         size=size, count=count, present=tuple(groups[FindingGroup.signs]), absent=tuple(signs_absent),
     )
