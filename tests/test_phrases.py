@@ -63,6 +63,7 @@ def test_pressing_not_understood_is_never_home() -> None:
 @pytest.mark.parametrize(("text", "field", "value"), [
     ("fever of 39.2 and a rash", "temperature_c", 39.2),
     ("temp 102F, spots on chest", "temperature_c", 38.9),
+    ("a fever over 38 yesterday, up to 39.3 in the evening", "temperature_c", 39.3),
     ("fever for 5 days and red eyes", "fever_days", 5),
     ("5 days of fever, rash for 2 days", "fever_days", 5),
     ("5 days of fever, rash for 2 days", "duration_days", 2),

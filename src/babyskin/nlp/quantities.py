@@ -120,7 +120,9 @@ SIZE = _rx(r"\b(?P<n>\d+(?:\.\d+)?(?:\s*(?:-|to)\s*\d+(?:\.\d+)?)?)\s*(?P<u>mm|c
            r"centimet(?:er|re)s?)\b")
 TEMP = _rx(r"(?:fever|temp(?:erature)?s?|febrile|pyrexia)[^.?!\n0-9]{0,25}?(?P<n>\d{2,3}(?:\.\d)?)\s*"
            r"(?:°|º|degrees?)?\s*(?P<u>c|f|celsius|fahrenheit)?\b"
-           r"|\b(?P<m>\d{2,3}(?:\.\d)?)\s*(?:°|º|degrees?)\s*(?P<v>c|f)?\b|\b(?P<k>\d{2,3}(?:\.\d)?)\s*(?P<w>c|f)\b")
+           r"|\b(?P<m>\d{2,3}(?:\.\d)?)\s*(?:°|º|degrees?)\s*(?P<v>c|f)?\b"
+           r"|\b(?P<k>\d{2,3}(?:\.\d)?)\s*(?P<w>c|f)\b"
+           r"|\b(?:up to|went up to|reached|peaked at|hit|as high as)\s+(?P<h>3[5-9](?:\.\d)?|4[0-2](?:\.\d)?)\b")
 
 
 def size_band(mm: float) -> str:
@@ -199,7 +201,7 @@ def read_quantities(text: str) -> Quantities:
         q.size, q.said["size"] = size_band(mm), m.group(0)
     temps = []
     for m in TEMP.finditer(text):
-        value = m["n"] or m["m"] or m["k"]
+        value = m["n"] or m["m"] or m["k"] or m["h"]
         celsius = _celsius(float(value), m["u"] or m["v"] or m["w"])
         if celsius is not None:
             temps.append((celsius, m.group(0)))
