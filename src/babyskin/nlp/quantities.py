@@ -122,7 +122,8 @@ TEMP = _rx(r"(?:fever|temp(?:erature)?s?|febrile|pyrexia)[^.?!\n0-9]{0,25}?(?P<n
            r"(?:°|º|degrees?)?\s*(?P<u>c|f|celsius|fahrenheit)?\b"
            r"|\b(?P<m>\d{2,3}(?:\.\d)?)\s*(?:°|º|degrees?)\s*(?P<v>c|f)?\b"
            r"|\b(?P<k>\d{2,3}(?:\.\d)?)\s*(?P<w>c|f)\b"
-           r"|\b(?:up to|went up to|reached|peaked at|hit|as high as)\s+(?P<h>3[5-9](?:\.\d)?|4[0-2](?:\.\d)?)\b")
+           r"|\b(?:up to|went up to|reached|peaked at|hit|as high as)\s+"
+           r"(?P<h>3[5-9](?:\.\d)?|4[0-2](?:\.\d)?)\b")
 
 
 def size_band(mm: float) -> str:
