@@ -8,6 +8,9 @@ and the text evaluation.
   against a fresh process that runs ``medspacy.load()`` once (median of 3);
 * memory: resident set of ``babyskin serve`` with the NLP pipeline loaded, after a few ``/v1/ask``
   (target < 400 MB), and without it;
+* long texts: the reader on a parent's message repeated to 1k, 10k and 100k characters (time per
+  1,000 characters at each size: flat when time grows linearly), and the string-store growth over
+  them (0 when the reader's vocabulary stays fixed);
 * eval: ``babyskin eval FILE --text`` against the structured run (top-1, triage, under-triage,
   extraction precision and recall).
 
@@ -83,6 +86,37 @@ def bench_latency(texts: list[str], rounds: int) -> dict[str, float]:
         out[f"{name}_p99_ms"] = percentile(values, 0.99) * 1e3
     out["ask_to_bare_p50_ratio"] = out["ask_p50_ms"] / out["bare_p50_ms"]
     out["read_to_bare_p50_ratio"] = out["read_p50_ms"] / out["bare_p50_ms"]
+    return out
+
+
+LONG_SIZES = (1_000, 10_000, 100_000)
+LONG_TEXT = ("My 9 month old came out in hives after trying egg. They are raised welts on his tummy and arms,"
+             " they move around and are very itchy, no fever. Zorblat quimbish {n} nothing else. ")
+
+
+def bench_long(rounds: int = 3) -> dict[str, float]:
+    """Reader time per 1,000 characters at 1k, 10k and 100k characters, and string-store growth."""
+    from babyskin.engine.assess import default_engine
+    from babyskin.nlp.pipeline import get_pipeline
+    from babyskin.understand import understand_text
+
+    kb = default_engine().kb
+    understand_text(LONG_TEXT, kb=kb)
+    strings = len(get_pipeline(kb).nlp.vocab.strings)
+    out: dict[str, float] = {}
+    for size in LONG_SIZES:
+        parts, n = [], 0
+        while sum(map(len, parts)) < size:
+            parts.append(LONG_TEXT.format(n=n))
+            n += 1
+        text = "".join(parts)[:size]
+        times = []
+        for _ in range(rounds):
+            start = time.perf_counter()
+            understand_text(text, kb=kb)
+            times.append(time.perf_counter() - start)
+        out[f"read_{size // 1000}k_ms_per_1k_chars"] = statistics.median(times) * 1e3 / (size / 1000)
+    out["read_long_string_store_growth"] = float(len(get_pipeline(kb).nlp.vocab.strings) - strings)
     return out
 
 
@@ -162,6 +196,7 @@ def bench_nlp(cases_file: Path, rounds: int = 20) -> dict[str, float]:
     texts = questions(cases_file)
     figures: dict[str, float] = {}
     figures.update(bench_latency(texts, rounds))
+    figures.update(bench_long())
     figures.update(bench_startup())
     figures.update(bench_memory(texts))
     figures.update(bench_eval(cases_file))

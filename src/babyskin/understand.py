@@ -112,10 +112,13 @@ def understand_text(text: str, *, previous: Findings | None = None,
     fixed, corrections = speller.correct(read)
     notes += [f"Read '{wrote}' as '{meant}'." for wrote, meant in corrections]
     found = extract(fixed, kb, get_pipeline(kb))
+    before = len(notes)
+    found = _with_foreign(found, fixed, kb, notes)
+    foreign = len(notes) > before
     topics = intents.topics(fixed)
     intent = intents.decide(fixed, found.findings, found.conditions, previous=previous,
                             empty=False, english=checked.english, asked=topics)
-    if found.alarms and intent in (Intent.unsupported, Intent.empty):
+    if (found.alarms or foreign) and intent in (Intent.unsupported, Intent.empty):
         intent = Intent.assess
     findings = found.findings
     if previous is not None:
@@ -141,6 +144,36 @@ def understand_text(text: str, *, previous: Findings | None = None,
         notes=tuple(notes),
         kb_version=kb.version,
     )
+
+
+def _with_foreign(found: Any, text: str, kb: KnowledgeBase, notes: list[str]) -> Any:
+    """Add the findings named by red-flag phrases in other languages (never lowers anything)."""
+    from dataclasses import replace
+
+    from babyskin.nlp.extract import vocabulary
+    from babyskin.nlp.foreign import foreign_findings
+
+    foreign = foreign_findings(text, frozenset(kb.findings))
+    new = {fid: langs for fid, langs in foreign.items() if fid not in found.findings.observed()[0]}
+    if not new:
+        return found
+    vocab = vocabulary(kb)
+    groups: dict[FindingGroup, list[str]] = {}
+    for fid in new:
+        groups.setdefault(vocab.group[fid], []).append(fid)
+    f = found.findings
+    findings = f.model_copy(update={
+        "locations": (*f.locations, *groups.get(FindingGroup.locations, ())),
+        "lesions": (*f.lesions, *groups.get(FindingGroup.lesions, ())),
+        "colors": (*f.colors, *groups.get(FindingGroup.colors, ())),
+        "present": (*f.present, *groups.get(FindingGroup.signs, ())),
+        "absent": tuple(a for a in f.absent if a not in new),
+    })
+    alarms = tuple(fid.replace("_", " ") for fid in new if fid in vocab.alarm)
+    langs = sorted({lang for langs in new.values() for lang in langs})
+    notes.append("Warning signs were read in another language (" + ", ".join(langs) + "): "
+                 + ", ".join(_label(kb, fid) for fid in new) + ".")
+    return replace(found, findings=findings, alarms=(*found.alarms, *alarms))
 
 
 def _label(kb: KnowledgeBase, finding: str) -> str:

@@ -5,6 +5,8 @@ A *mention* is a matched phrase with a status from its ConText modifiers:
 * ``present``; ``absent`` (negated: "no fever", "she isn't itchy"; or a phrase that says so: "afebrile");
 * ``uncertain`` ("is this baby acne?"), ``hypothetical`` ("watch for a fever"), ``historical`` ("he had
   baby acne before this");
+* ``reported`` ("the GP said baby eczema"): someone else's diagnosis; the condition is shown as asked
+  about; what the name describes counts ("strawberry"), a history it implies does not ("eczema");
 * ``other_person`` ("mum had cold sores", "his brother has chickenpox"): never the baby's own finding,
   but the contact it implies (``maternal_herpes``, ``sick_contact``, ``eczema_history``).
 
@@ -33,7 +35,7 @@ from babyskin.nlp.pipeline import SPAN_GROUP, Pipeline
 from babyskin.nlp.quantities import Quantities, read_quantities
 from babyskin.nlp.rules import RuleInfo
 
-Status = Literal["present", "absent", "uncertain", "hypothetical", "historical", "other_person"]
+Status = Literal["present", "absent", "uncertain", "hypothetical", "historical", "reported", "other_person"]
 FILLER = frozenset({
     "really", "very", "so", "too", "seem", "seems", "seemed", "to", "be", "been", "being", "is", "are", "was",
     "were", "a", "an", "any", "the", "much", "at", "all", "quite", "look", "looks", "looked", "appear",
@@ -48,6 +50,10 @@ PRIORITY = {"finding": 0, "rash": 1, "ignore": 1, "name": 2}
 # under a glass" and "the rash is not blanching" both mean non-blanching cannot be ruled out.
 DOUBT_MEANS = {"blanching": "non_blanching"}
 CHUNK_CHARS = 2000
+HISTORY = frozenset({"eczema_history", "maternal_herpes", "herpes_contact", "varicella_contact",
+                     "sick_contact", "household_itch"})
+PRESSING = re.compile(r"\b(?:press(?:es|ed|ing)?|push(?:es|ed|ing)?|glass test|tumbler|(?:a|the) glass)\b",
+                      re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -154,7 +160,8 @@ def _status(doc: Any, span: Any, rule: RuleInfo, vocab: Vocabulary) -> tuple[Sta
     if negation is not None and not adjacent and not rule.absent and vocab.alarm.intersection(rule.findings):
         del cats["NEGATED_EXISTENCE"]
     status: Status = "present"
-    for category, value in (("HISTORICAL", "historical"), ("HYPOTHETICAL", "hypothetical"),
+    for category, value in (("HISTORICAL", "historical"), ("REPORTED", "reported"),
+                            ("HYPOTHETICAL", "hypothetical"),
                             ("NEGATED_EXISTENCE", "absent"), ("POSSIBLE_EXISTENCE", "uncertain")):
         if category in cats:
             status = value  # type: ignore[assignment]
@@ -168,6 +175,10 @@ def _resolve(spans: Iterable[Any], rules: dict[str, RuleInfo], alarm: frozenset[
     """Where readings overlap, an emergency reading wins ("not breathing normally"), then the longest
     match; a finding beats a condition name of the same length."""
     layer = [s for s in spans if rules[s.label_].kind in PRIORITY]
+    denials = [s for s in layer if rules[s.label_].absent]
+    # A longer phrase that denies something ("not breathing fast") beats the alarm inside it.
+    layer = [s for s in layer if not any(d.start <= s.start and s.end <= d.end and len(d) > len(s)
+                                         for d in denials)]
 
     def rank(span: Any) -> tuple[int, int, int, int]:
         rule = rules[span.label_]
@@ -187,6 +198,10 @@ def _resolve(spans: Iterable[Any], rules: dict[str, RuleInfo], alarm: frozenset[
 def _contact(finding: str | None, kind: str, conditions: tuple[str, ...], who: str | None,
              vocab: Vocabulary) -> str | None:
     """What another person's illness means for the baby (a past illness: only herpes and eczema)."""
+    if finding in ("varicella_contact", "herpes_contact", "household_itch", "sick_contact"):
+        return finding  # the phrase already names the contact ("his cousin has chickenpox")
+    if "varicella" in conditions and not (who and who.endswith("_past")):
+        return "varicella_contact"
     if finding == "maternal_herpes":
         return "maternal_herpes" if who in ("mother", "mother_past") else "sick_contact"
     if finding == "eczema_history":  # "family history of eczema" counts; one relative's hay fever does not
@@ -266,11 +281,15 @@ def extract(text: str, kb: KnowledgeBase, pipeline: Pipeline) -> Extraction:
             if word not in vocab.group:
                 continue
             fid, status = word, mention.status
+            if status == "reported":  # what a diagnosis describes counts; a history it implies does not
+                if fid in HISTORY:
+                    continue
+                status = "present"
             if fid in DOUBT_MEANS and status in ("absent", "uncertain"):
                 fid, status = DOUBT_MEANS[fid], "present"
             if status != "absent":
                 topic[fid] = None
-            if fid in vocab.alarm and status in ("present", "uncertain", "hypothetical"):
+            if fid in vocab.alarm and status in ("present", "uncertain", "hypothetical", "reported"):
                 alarms[mention.text.lower()] = None
                 present[fid] = None
             elif status == "present":
@@ -280,6 +299,12 @@ def extract(text: str, kb: KnowledgeBase, pipeline: Pipeline) -> Extraction:
             elif status == "uncertain" and fid in vocab.safety:
                 present[fid] = None
                 uncertain[fid] = None
+    if PRESSING.search(text) and not {"blanching", "non_blanching"} & (present.keys() | absent.keys()):
+        # pressing is mentioned and its result not understood: cannot rule out non-blanching spots
+        present["non_blanching"] = uncertain["non_blanching"] = topic["non_blanching"] = None
+    if q.fever_days:  # "fever for 5 days" is a fever
+        present["fever"] = None
+        absent.pop("fever", None)
     if q.fever is not None:  # a thermometer reading beats the word "temperature"
         (present if q.fever else absent)["fever"] = None
         (absent if q.fever else present).pop("fever", None)
@@ -304,7 +329,8 @@ def _findings(present: dict[str, None], absent: dict[str, None], vocab: Vocabula
     signs_absent = [f for f in absent if vocab.group[f] is FindingGroup.signs and f not in present]
     return Findings(
         age_days=q.age_days, onset_days=q.onset_days, gestation_weeks=q.gestation_weeks,
-        duration_days=q.duration_days, locations=tuple(groups[FindingGroup.locations]),
+        duration_days=q.duration_days, fever_days=q.fever_days, temperature_c=q.temperature_c,
+        locations=tuple(groups[FindingGroup.locations]),
         lesions=tuple(groups[FindingGroup.lesions]), colors=tuple(groups[FindingGroup.colors]),
         size=size, count=count, present=tuple(groups[FindingGroup.signs]), absent=tuple(signs_absent),
     )

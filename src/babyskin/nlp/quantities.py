@@ -5,7 +5,10 @@
 * duration: "for two months", "a 6-month history", "a 3-week rash", "started 3 days ago", "since yesterday"
 * onset: "since birth", "born with", "started on day 2", "appeared at 3 weeks"
 * size: "2.5 cm", "1-2 mm" -> pinpoint | small | medium | large (the findings vocabulary's bands)
-* temperature: "a temperature of 38.5", "39C", "101 F" -> fever present (>= 38 C) or absent (< 37.5 C)
+* temperature: "a temperature of 38.5", "39C", "101 F" -> fever present (>= 38 C) or absent (< 37.5 C),
+  and the highest reading in degrees Celsius (``temperature_c``)
+* fever days: "fever for 5 days", "5 days of fever", "a temperature for the last 3 days" -> ``fever_days``
+  (a duration tied to the fever is not the rash's duration)
 
 Pure functions of the text; every reading keeps the words it came from for the "I understood" line.
 """
@@ -15,6 +18,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from babyskin.models import MAX_FEVER_DAYS
 from babyskin.text import AGE_UNITS
 
 NEWBORN_DAYS = 7  # "newborn" with no number: taken as the first week (an age under 4 weeks)
@@ -45,6 +49,8 @@ class Quantities:
     onset_days: int | None = None
     size: str | None = None
     fever: bool | None = None
+    temperature_c: float | None = None
+    fever_days: int | None = None
     said: dict[str, str] = field(default_factory=dict)  # field -> the words read
 
 
@@ -88,6 +94,10 @@ GEST_AT = _rx(r"\b(?:born|delivered|birth)\s+(?:at|@)\s+(?P<n>\d{2})(?:\s*\+\s*\
 GEST_EARLY = _rx(rf"\b(?P<n>{NUM}){SEP}(?P<u>weeks?|wks?|months?)\s+"
                  r"(?:early|premature(?:ly)?|preterm|prem)\b")
 
+_FEVER = r"(?:fever|temperature|temp|high temperature|febrile|pyrexia)"
+FEVER_DAYS = _rx(rf"\b{_FEVER}[^.?!\n0-9]{{0,20}}?\b(?:for|over|during|since|in)\s+"
+                 rf"(?:the\s+)?(?:past|last)?\s*{HEDGE}(?P<n>{NUM}){SEP}(?P<u>days?|weeks?)\b"
+                 rf"|\b(?P<m>{NUM}){SEP}(?P<v>days?|weeks?)\s+of\s+(?:a\s+)?(?:high\s+)?{_FEVER}\b")
 DUR_FOR = _rx(rf"\b(?:(?:for|over|during)\s+(?:the\s+)?(?:past|last|previous)?|in\s+the\s+(?:past|last))"
               rf"\s*{HEDGE}"
               rf"(?P<n>{NUM}){SEP}(?P<u>{UNIT})\b(?!\s*-?\s*old)")
@@ -110,7 +120,10 @@ SIZE = _rx(r"\b(?P<n>\d+(?:\.\d+)?(?:\s*(?:-|to)\s*\d+(?:\.\d+)?)?)\s*(?P<u>mm|c
            r"centimet(?:er|re)s?)\b")
 TEMP = _rx(r"(?:fever|temp(?:erature)?s?|febrile|pyrexia)[^.?!\n0-9]{0,25}?(?P<n>\d{2,3}(?:\.\d)?)\s*"
            r"(?:°|º|degrees?)?\s*(?P<u>c|f|celsius|fahrenheit)?\b"
-           r"|\b(?P<m>\d{2,3}(?:\.\d)?)\s*(?:°|º|degrees?)\s*(?P<v>c|f)?\b|\b(?P<k>\d{2,3}(?:\.\d)?)\s*(?P<w>c|f)\b")
+           r"|\b(?P<m>\d{2,3}(?:\.\d)?)\s*(?:°|º|degrees?)\s*(?P<v>c|f)?\b"
+           r"|\b(?P<k>\d{2,3}(?:\.\d)?)\s*(?P<w>c|f)\b"
+           r"|\b(?:up to|went up to|reached|peaked at|hit|as high as)\s+"
+           r"(?P<h>3[5-9](?:\.\d)?|4[0-2](?:\.\d)?)\b")
 
 
 def size_band(mm: float) -> str:
@@ -163,7 +176,12 @@ def read_quantities(text: str) -> Quantities:
             q.age_days, q.said["age_days"] = q.onset_days, life.group(0)
     if q.age_days is None and (newborn := NEWBORN.search(text)):
         q.age_days, q.said["age_days"] = NEWBORN_DAYS, newborn.group(0)
-    dur = _first(DUR_NOUN, DUR_FOR, DUR_BEEN, DUR_AGO, text=text)
+    rash_text = text
+    if fever := FEVER_DAYS.search(text):
+        q.fever_days = min(days(fever["n"] or fever["m"], fever["u"] or fever["v"]), MAX_FEVER_DAYS)
+        q.said["fever_days"] = fever.group(0)
+        rash_text = _mask(text, FEVER_DAYS)
+    dur = _first(DUR_NOUN, DUR_FOR, DUR_BEEN, DUR_AGO, text=rash_text)
     if dur:
         q.duration_days, q.said["duration_days"] = days(dur["n"], dur["u"]), dur.group(0)
     elif past := DUR_PAST.search(text):
@@ -184,12 +202,13 @@ def read_quantities(text: str) -> Quantities:
         q.size, q.said["size"] = size_band(mm), m.group(0)
     temps = []
     for m in TEMP.finditer(text):
-        value = m["n"] or m["m"] or m["k"]
+        value = m["n"] or m["m"] or m["k"] or m["h"]
         celsius = _celsius(float(value), m["u"] or m["v"] or m["w"])
         if celsius is not None:
             temps.append((celsius, m.group(0)))
     if temps:
         hottest, words = max(temps)
+        q.temperature_c = round(hottest, 1)
         if hottest >= 38 or hottest < 37.5:
             q.fever, q.said["fever"] = hottest >= 38, words
     q.said = {key: " ".join(words.split()) for key, words in q.said.items()}
