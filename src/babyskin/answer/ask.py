@@ -270,6 +270,12 @@ def retrieved(kb: KnowledgeBase, query: str, audience: Audience, topics: Sequenc
 
 # --- the entry points ---------------------------------------------------------------------------------
 
+def escalates(kb: KnowledgeBase, understood: Understood) -> bool:
+    """An emergency phrase or a red flag in the message: every surface runs the assessment and shows
+    its triage first, whatever was asked (a question, a comparison)."""
+    return bool(understood.emergency) or bool(fired_flags(kb.red_flags, understood.findings, {}))
+
+
 def answer(understood: Understood, audience: Audience = Audience.parent, *,
            engine: Engine | None = None) -> AskAnswer:
     """Compose the answer to an understood message (pure given the engine's knowledge base)."""
@@ -281,8 +287,7 @@ def answer(understood: Understood, audience: Audience = Audience.parent, *,
     named = [kb.conditions[c] for c in understood.conditions if c in kb.conditions]
     sections: list[Section] = []
     result: Assessment | None = None
-    flagged = bool(fired_flags(kb.red_flags, understood.findings, {}))  # a red flag escalates any intent
-    if intent in (Intent.assess, Intent.follow_up) or understood.emergency or flagged:
+    if intent in (Intent.assess, Intent.follow_up) or escalates(kb, understood):
         result = engine.assess(understood.findings, audience)
         sections += assessment_sections(kb, result, audience)
     if intent in (Intent.assess, Intent.follow_up):

@@ -34,7 +34,7 @@ from babyskin.web.forms import (
     read_form,
 )
 from babyskin.web.templating import audience_of, render
-from babyskin.web.understanding import ReaderUnavailable, Reading, question_answer, read_text
+from babyskin.web.understanding import ReaderUnavailable, Reading, escalates, question_answer, read_text
 from babyskin.web.view import (
     Reference,
     answer_view,
@@ -129,7 +129,7 @@ async def ask(request: Request) -> Response:
     except Exception as error:
         return failsafe_page(request, engine, error)
     known = [c for c in reading.conditions if c in engine.kb.conditions]
-    if not reading.emergency:
+    if not (reading.emergency or escalates(reading, engine.kb)):
         if reading.intent == "compare" and len(known) >= 2:
             return RedirectResponse("/compare?" + urlencode({"ids": ",".join(known[:4])}),
                                     status_code=303)
