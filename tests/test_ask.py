@@ -11,9 +11,11 @@ from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
 from babyskin.answer.ask import AskAnswer, answer_text
+from babyskin.answer.shape import section_words
 from babyskin.api.app import create_app
 from babyskin.cli import app as cli
 from babyskin.engine.assess import Engine
+from babyskin.kb.checks import iter_statements
 from babyskin.kb.loader import KnowledgeBase
 from babyskin.models import Audience
 from babyskin.settings import Settings
@@ -38,6 +40,9 @@ def kb_texts(kb: KnowledgeBase) -> set[str]:
     from babyskin.retrieve import documents
 
     texts = {d.text for d in documents(kb)}
+    for topic in kb.topics.values():
+        texts.update(text for _field, text, _refs in iter_statements(topic))
+        texts.update(c.looks for c in [*topic.common, *topic.serious])
     for cond in kb.conditions.values():
         texts.update(c["text"] for c in cells(kb, cond).values())
     return texts
@@ -56,17 +61,44 @@ def assert_from_kb(result: AskAnswer, kb_texts: set[str]) -> None:
             assert set(item.refs) <= keys
 
 
-def test_the_seed_question_gets_a_cited_overview(engine: Engine, kb_texts: set[str]) -> None:
+def test_the_seed_question_gets_a_short_cited_topic_answer(engine: Engine, kb_texts: set[str]) -> None:
+    """Changed on purpose (issue 16): the seed question is answered from the small-bumps topic page,
+    short, naming milia, heat rash, baby acne and erythema toxicum first; --full keeps the overview."""
     result = ask(engine, SEED)
     assert result.intent is Intent.question
     assert result.understood.startswith("I understood: a question about")
     titles = [s.title for s in result.sections]
-    assert titles[0].startswith("Initial assessment")
-    assert "Common, harmless causes" in titles and any(t.startswith("Red flags") for t in titles)
+    assert titles[0] == "In short" and "When to worry" in titles and "How to tell them apart" in titles
+    causes = next(s for s in result.sections if s.title.startswith("Most common causes"))
+    first = " ".join(i.label or "" for i in causes.items[:4]).lower()
+    assert all(name in first for name in ("milia", "heat rash", "acne", "erythema toxicum")), first
+    words = sum(section_words(s) for s in result.sections)
+    assert words <= 450 and len(result.references) <= 8, (words, len(result.references))
+    assert any("squeeze" in i.text for s in result.sections for i in s.items)
     cited = [i for s in result.sections for i in s.items]
     assert cited and all(i.refs for i in cited)
-    assert {"milia", "miliaria"} & {s.label.lower() for s in result.sections[0].items if s.label}
     assert_from_kb(result, kb_texts)
+    long = answer_text(SEED, engine=engine, full=True)
+    assert any(s.title.startswith("Initial assessment") for s in long.sections)
+    assert sum(section_words(s) for s in long.sections) > words
+
+
+@pytest.mark.parametrize(("text", "limit"), [("What is the cause and treatment of small fine bumps on a"
+                                               " baby's skin?", 700), ("what causes milia?", 700)])
+def test_clinician_answers_keep_to_their_limit(engine: Engine, text: str, limit: int) -> None:
+    result = ask(engine, text, Audience.clinician)
+    assert sum(section_words(s) for s in result.sections) <= limit and len(result.references) <= 8
+
+
+@pytest.mark.parametrize(("text", "point"), [
+    ("how do I treat heat rash?", "cotton"),
+    ("how do I get rid of milia on my baby's chin?", "squeeze"),
+    ("what is cradle cap and what do I do?", "shampoo"),
+])
+def test_general_questions_carry_their_key_points(engine: Engine, text: str, point: str) -> None:
+    result = ask(engine, text)
+    body = " ".join(f"{i.label or ''} {i.text}" for s in result.sections for i in s.items).lower()
+    assert point in body, body
 
 
 @pytest.mark.parametrize(

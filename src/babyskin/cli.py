@@ -122,13 +122,15 @@ def ask(
     audience: AudienceOpt = Audience.parent,
     conversation: Annotated[str | None, typer.Option(
         "--conversation", "-c", help="The token from a previous answer, to continue it.")] = None,
+    full: Annotated[bool, typer.Option("--full", help="The long form: no word or reference limit.")] = False,
     as_json: JsonOpt = False,
 ) -> None:
     """Ask in your own words: what was understood, then an answer from the knowledge base."""
     from babyskin.answer.ask import answer_text, print_answer
 
     try:
-        result = answer_text(sys.stdin.read() if text == "-" else text, audience, conversation=conversation)
+        result = answer_text(sys.stdin.read() if text == "-" else text, audience, conversation=conversation,
+                             full=full)
     except BabyskinError as error:
         fail(error)
     if as_json:

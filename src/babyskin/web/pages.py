@@ -156,7 +156,7 @@ def _question_page(request: Request, engine: Engine, reading: Reading, audience:
     except Exception as error:
         return failsafe_page(request, engine, error)
     numbers = numbered([c.key for c in result.references])
-    sections = [{"title": s.title, "review": s.review,
+    sections = [{"title": s.title, "review": s.review, "table": s.table,
                  "items": [(i.label, line(Statement(text=i.text, refs=i.refs, caution=i.caution),
                                           numbers)) for i in s.items]}
                 for s in result.sections]
