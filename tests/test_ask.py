@@ -3,6 +3,7 @@ knowledge-base statements with references, escalate on emergency words and keep 
 
 from __future__ import annotations
 
+import html
 import json
 import re
 
@@ -224,3 +225,37 @@ def test_api_ask_bad_requests_are_422_with_one_shape(client: TestClient, payload
 def test_api_ask_emergency(client: TestClient) -> None:
     data = client.post("/v1/ask", json={"text": "rash on her tummy and she is not breathing"}).json()
     assert data["triage"]["level"] == "emergency" and data["emergency"]
+
+
+def test_topic_pages_are_listed_shown_and_served(client: TestClient, kb: KnowledgeBase) -> None:
+    from typer.testing import CliRunner
+
+    from babyskin.cli import app
+
+    assert len(kb.topics) >= 15
+    runner = CliRunner()
+    listed = runner.invoke(app, ["topics", "--json"])
+    assert listed.exit_code == 0 and {t["id"] for t in json.loads(listed.output)} == set(kb.topics)
+    shown = runner.invoke(app, ["topics", "purple_spots_glass_test", "--json"])
+    data = json.loads(shown.output)
+    assert data["sections"][0]["title"] == "In short" and data["references"]
+    wrong = runner.invoke(app, ["topics", "heat_rashh"])
+    assert wrong.exit_code != 0 and "heat_rash" in wrong.output
+    for topic_id in kb.topics:
+        page = client.get(f"/topics/{topic_id}")
+        assert page.status_code == 200 and html.unescape(page.text).count(kb.topics[topic_id].title) >= 1
+    assert client.get("/topics/nope").status_code == 404
+    assert "/topics/heat_rash" in client.get("/topics").text
+
+
+@pytest.mark.parametrize(("text", "topic"), [
+    ("my baby has cradle cap what do I do", "scalp_cradle_cap"),
+    ("what is a stork bite", "birthmarks"),
+    ("rash after vaccine", "rash_after_vaccine_or_medicine"),
+    ("white spots on my newborn's nose", "white_spots"),
+])
+def test_general_questions_are_routed_to_topic_pages(kb: KnowledgeBase, text: str, topic: str) -> None:
+    from babyskin.answer.topics import find_topic
+
+    found = find_topic(kb, text)
+    assert found is not None and found.id == topic

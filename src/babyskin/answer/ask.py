@@ -362,12 +362,7 @@ def warm_up(kb: KnowledgeBase) -> None:
 
 # --- terminal output ----------------------------------------------------------------------------------
 
-def _numbers(result: AskAnswer) -> dict[str, int]:
-    return {c.key: i for i, c in enumerate(result.references, 1)}
-
-
 def print_answer(console: Console, result: AskAnswer) -> None:
-    numbers = _numbers(result)
     console.print(f"[bold]{result.understood}[/]", highlight=False)
     if result.unknowns:
         console.print("[bold]Still unknown, and it matters:[/] " + "; ".join(result.unknowns),
@@ -380,7 +375,21 @@ def print_answer(console: Console, result: AskAnswer) -> None:
         level = result.triage.level
         body = result.triage.action + "\n" + "\n".join(f"- {r}" for r in result.triage.reasons)
         console.print(Panel(body, title=TRIAGE_TITLE[level], style=TRIAGE_STYLE[level]))
-    for section in result.sections:
+    print_sections(console, result.sections, result.references)
+    if result.intent in (Intent.assess, Intent.follow_up):
+        console.print("\n[dim]To add to this, run: babyskin ask --conversation"
+                      f" {result.conversation} \"...\"[/]")
+    console.print(f"[dim]{DISCLAIMER}[/]")
+
+
+def _escape(text: str) -> str:
+    return re.sub(r"(\[)", r"\\\1", text)
+
+
+def print_sections(console: Console, sections: Sequence[Section], references: Sequence[Citation]) -> None:
+    """Render composed sections and their numbered references in the terminal."""
+    numbers = {c.key: i for i, c in enumerate(references, 1)}
+    for section in sections:
         console.print(f"\n[bold]{section.title}[/]")
         if section.table:
             table = Table("", "What it looks like", show_edge=False)
@@ -396,17 +405,9 @@ def print_answer(console: Console, result: AskAnswer) -> None:
             console.print(f"  - {label}{_escape(item.text)} {refs}{caution}", highlight=False)
         if section.review:
             console.print(f"  [italic]{section.review}[/]")
-    if result.references:
+    if references:
         console.print("\n[bold]References[/] (best evidence first)")
-        for i, ref in enumerate(result.references, 1):
+        for i, ref in enumerate(references, 1):
             year = f" {ref.year}" if ref.year else ""
             console.print(f"  [{i}] {ref.title}. {ref.publisher}{year}. Grade {ref.evidence} ({ref.kind})."
                           f" {ref.url or ''}", highlight=False, markup=False)
-    if result.intent in (Intent.assess, Intent.follow_up):
-        console.print("\n[dim]To add to this, run: babyskin ask --conversation"
-                      f" {result.conversation} \"...\"[/]")
-    console.print(f"[dim]{DISCLAIMER}[/]")
-
-
-def _escape(text: str) -> str:
-    return re.sub(r"(\[)", r"\\\1", text)

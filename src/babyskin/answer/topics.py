@@ -8,11 +8,11 @@ time frame. Every line is a topic statement with its references.
 
 from __future__ import annotations
 
-from babyskin.answer.advice import statement
+from babyskin.answer.advice import citations, statement
 from babyskin.answer.shape import Item, Section
 from babyskin.kb.loader import KnowledgeBase
 from babyskin.kb.schema import ReviewStatus, Statement, Topic, TopicCause
-from babyskin.models import Audience
+from babyskin.models import Audience, Citation
 
 MIN_TOPIC_SCORE = 2.0  # bm25 score below which a question is not routed to a topic page
 
@@ -67,3 +67,23 @@ def topic_sections(kb: KnowledgeBase, topic: Topic, audience: Audience) -> list[
         Section(title="When to worry", items=tuple(_lines(kb, topic.worry)), rank=1),
     ]
     return [p for p in parts if p.items]
+
+
+def topic_page(kb: KnowledgeBase, topic_id: str, audience: Audience) -> tuple[Topic, list[Section],
+                                                                              tuple[Citation, ...]]:
+    """A whole topic page (no trimming): the topic, its sections and its references, best first.
+    An unknown id raises :class:`~babyskin.errors.NotFound` naming the nearest ids."""
+    from babyskin.errors import NotFound
+    from babyskin.text import nearest
+
+    if topic_id not in kb.topics:
+        hint = nearest(topic_id, kb.topics)
+        raise NotFound(f"unknown topic '{topic_id}'" + (f"; did you mean: {', '.join(hint)}?" if hint else "")
+                       + " (see `babyskin topics` for the list)")
+    topic = kb.topics[topic_id]
+    sections = topic_sections(kb, topic, audience)
+    return topic, sections, citations(kb, [r for s in sections for i in s.items for r in i.refs])
+
+
+def section_json(sections: list[Section]) -> list[dict[str, object]]:
+    return [s.model_dump(mode="json") for s in sections]
