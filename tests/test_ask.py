@@ -259,3 +259,10 @@ def test_general_questions_are_routed_to_topic_pages(kb: KnowledgeBase, text: st
 
     found = find_topic(kb, text)
     assert found is not None and found.id == topic
+
+
+def test_no_reference_shows_an_internal_note(kb: KnowledgeBase) -> None:
+    """Title, publisher and URL are shown to users: no notes about our stored copies in them."""
+    notes = ("not shown", "stored record", "stored copy", "stored excerpt", "bvsalud")
+    shown = {k: f"{r.title} {r.publisher} {r.url or ''}".lower() for k, r in kb.references.items()}
+    assert not [k for k, text in shown.items() if any(n in text for n in notes)]
