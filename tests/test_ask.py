@@ -266,3 +266,13 @@ def test_no_reference_shows_an_internal_note(kb: KnowledgeBase) -> None:
     notes = ("not shown", "stored record", "stored copy", "stored excerpt", "bvsalud")
     shown = {k: f"{r.title} {r.publisher} {r.url or ''}".lower() for k, r in kb.references.items()}
     assert not [k for k, text in shown.items() if any(n in text for n in notes)]
+
+
+def test_every_see_a_doctor_statement_has_a_time_frame(kb: KnowledgeBase) -> None:
+    from babyskin.kb.texts import texts
+
+    frame = re.compile(r"now|today|same day|straight away|within|immediately|urgent|hours?|days?|weeks?"
+                       r"|months?|at once|ambulance|emergency|check-up|routine visit|end of the treatment",
+                       re.I)
+    statements = [(i, t) for i, t in texts(kb) if ":see_doctor" in i or ":worry" in i]
+    assert statements and not [i for i, t in statements if not frame.search(t)]
