@@ -276,3 +276,12 @@ def test_every_see_a_doctor_statement_has_a_time_frame(kb: KnowledgeBase) -> Non
                        re.I)
     statements = [(i, t) for i, t in texts(kb) if ":see_doctor" in i or ":worry" in i]
     assert statements and not [i for i, t in statements if not frame.search(t)]
+
+
+def test_parent_text_meets_the_reading_goal(kb: KnowledgeBase) -> None:
+    """Issue 16: parent text median grade 6 or less, at most 10% above grade 8 (textstat)."""
+    pytest.importorskip("textstat")
+    from babyskin.kb.texts import reading_figures
+
+    figures = reading_figures(kb)
+    assert figures is not None and figures["median_grade"] <= 6 and figures["share_above_8"] <= 0.10, figures
