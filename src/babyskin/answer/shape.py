@@ -77,6 +77,9 @@ def choose_references(kb: KnowledgeBase, items: Sequence[tuple[str, ...]], prote
             best = min(counts, key=lambda k: (-counts[k], grade(k), k))
             chosen.add(best)
             uncovered = {i for i in uncovered if best not in items[i]}
+    spare = sorted({k for refs in items for k in refs} - chosen,  # room left: best-graded first
+                   key=lambda k: (grade(k), -sum(k in refs for refs in items), k))
+    chosen.update(spare[:max(0, limit - len(chosen))])
     return chosen, uncovered
 
 
@@ -105,6 +108,8 @@ def limit_references(kb: KnowledgeBase, sections: Sequence[Section],
                      limit: int = MAX_REFERENCES) -> list[Section]:
     """Keep at most ``limit`` references (protected statements may force more): each item shows only
     the chosen ones; an unprotected item none of whose references is chosen is left out."""
+    if len({r for s in sections for i in s.items for r in i.refs}) <= limit:
+        return list(sections)
     flat = [(si, ii, item) for si, s in enumerate(sections) for ii, item in enumerate(s.items)]
     protected = {n for n, (si, _ii, _item) in enumerate(flat) if not sections[si].rank}
     chosen, uncovered = choose_references(kb, [i.refs for _s, _i, i in flat], protected, limit)
