@@ -50,13 +50,13 @@ def lint(path: PathOpt = None, as_json: JsonOpt = False) -> None:
                               "red_flags": len(kb.red_flags), "references": len(kb.references),
                               "claims": len(kb.claims), "topics": len(kb.topics)}})
         return
-    for warning in warnings:
-        err.print(f"warning: {warning}", markup=False, highlight=False)
     out.print(
         f"ok: {len(kb.conditions)} conditions, {len(kb.findings)} findings, {len(kb.red_flags)}"
         f" red flags, {len(kb.references)} references, {len(kb.claims)} claims, {len(kb.topics)} topics"
         f" (version {kb.version})" + (f"; {len(warnings)} reading warning(s)" if warnings else "")
     )
+    for warning in warnings:  # after the verdict: warnings never fail the lint
+        err.print(f"warning: {warning}", markup=False, highlight=False)
 
 
 @kb_app.command("texts")
