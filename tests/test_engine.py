@@ -127,7 +127,7 @@ def test_a_red_flag_overrides_a_benign_leading_diagnosis(engine: Engine) -> None
     result = engine.assess(worse)
     assert result.triage.level is TriageLevel.emergency
     assert result.triage.decided_by == "red_flag"
-    assert result.advice.see_doctor[0].text.startswith("Spots that do not fade")
+    assert "do not fade" in result.advice.see_doctor[0].text  # the action now comes first (issue 16)
 
 
 def test_unknown_word_names_it_and_suggests_near_ones(engine: Engine) -> None:

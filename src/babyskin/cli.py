@@ -105,6 +105,39 @@ def conditions(as_json: JsonOpt = False) -> None:
 
 
 @app.command()
+def topics(
+    topic_id: Annotated[str | None, typer.Argument(
+        help="A topic id, e.g. small_bumps; none: the list.")] = None,
+    audience: AudienceOpt = Audience.parent,
+    as_json: JsonOpt = False,
+) -> None:
+    """List the topic pages (questions parents ask most), or show one with its references."""
+    from babyskin.answer.topics import section_json, topic_page
+
+    kb = _kb()
+    if topic_id is None:
+        rows = [{"id": t.id, "title": t.title, "review": t.review.status.value} for t in kb.topics.values()]
+        if as_json:
+            emit_json(rows)
+            return
+        for row in rows:
+            out.print(f"{row['id']:<32} {row['title']} ({row['review']})", highlight=False)
+        return
+    try:
+        topic, parts, refs = topic_page(kb, topic_id, audience)
+    except BabyskinError as error:
+        fail(error)
+    if as_json:
+        emit_json({"id": topic.id, "title": topic.title, "sections": section_json(parts),
+                   "references": [c.model_dump(mode="json") for c in refs]})
+        return
+    from babyskin.answer.ask import print_sections
+
+    out.print(f"[bold]{topic.title}[/]")
+    print_sections(out, parts, refs)
+
+
+@app.command()
 def show(
     condition_id: Annotated[str, typer.Argument(help="A condition id, e.g. milia.")],
     audience: AudienceOpt = Audience.parent,
@@ -130,13 +163,15 @@ def ask(
     audience: AudienceOpt = Audience.parent,
     conversation: Annotated[str | None, typer.Option(
         "--conversation", "-c", help="The token from a previous answer, to continue it.")] = None,
+    full: Annotated[bool, typer.Option("--full", help="The long form: no word or reference limit.")] = False,
     as_json: JsonOpt = False,
 ) -> None:
     """Ask in your own words: what was understood, then an answer from the knowledge base."""
     from babyskin.answer.ask import answer_text, print_answer
 
     try:
-        result = answer_text(sys.stdin.read() if text == "-" else text, audience, conversation=conversation)
+        result = answer_text(sys.stdin.read() if text == "-" else text, audience, conversation=conversation,
+                             full=full)
     except BabyskinError as error:
         fail(error)
     if as_json:

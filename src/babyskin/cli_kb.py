@@ -8,9 +8,10 @@ from typing import Annotated
 
 import typer
 
-from babyskin.cli_options import JsonOpt
+from babyskin.cli_options import AudienceOpt, JsonOpt
 from babyskin.cli_output import emit_json, err, fail, out
 from babyskin.errors import BabyskinError, KnowledgeBaseError
+from babyskin.models import Audience
 
 kb_app = typer.Typer(help="Check and review the knowledge base.", no_args_is_help=True)
 PathOpt = Annotated[Path | None, typer.Option("--path", help="A knowledge-base folder (default: bundled).")]
@@ -40,17 +41,48 @@ def lint(path: PathOpt = None, as_json: JsonOpt = False) -> None:
             err.print(problem, markup=False, highlight=False)
         err.print(f"[red]{len(error.problems)} problem(s)[/]")
         raise typer.Exit(1) from None
+    from babyskin.kb.texts import reading_warnings
+
+    warnings = reading_warnings(kb)
     if as_json:
-        emit_json({"ok": True, "problems": [], "version": kb.version,
+        emit_json({"ok": True, "problems": [], "warnings": warnings, "version": kb.version,
                    "counts": {"conditions": len(kb.conditions), "findings": len(kb.findings),
                               "red_flags": len(kb.red_flags), "references": len(kb.references),
-                              "claims": len(kb.claims)}})
+                              "claims": len(kb.claims), "topics": len(kb.topics)}})
         return
     out.print(
         f"ok: {len(kb.conditions)} conditions, {len(kb.findings)} findings, {len(kb.red_flags)}"
-        f" red flags, {len(kb.references)} references, {len(kb.claims)} claims"
-        f" (version {kb.version})"
+        f" red flags, {len(kb.references)} references, {len(kb.claims)} claims, {len(kb.topics)} topics"
+        f" (version {kb.version})" + (f"; {len(warnings)} reading warning(s)" if warnings else "")
     )
+    for warning in warnings:  # after the verdict: warnings never fail the lint
+        err.print(f"warning: {warning}", markup=False, highlight=False)
+
+
+@kb_app.command("texts")
+def texts_command(
+    audience: AudienceOpt = Audience.parent,
+    grades: Annotated[bool, typer.Option("--grades", help="Add each text's reading grade and the"
+                                          " figures (median, share above 8).")] = False,
+    path: PathOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Every statement shown to an audience, as {id, text} (parent: plain words, goal grade 6)."""
+    from babyskin.kb.texts import grade, reading_figures, texts
+
+    kb = _load(path)
+    rows: list[dict[str, object]] = [{"id": i, "text": t} for i, t in texts(kb, audience)]
+    if grades:
+        for row in rows:
+            row["grade"] = grade(str(row["text"]))
+    if as_json:
+        emit_json({"texts": rows, "figures": reading_figures(kb, audience)} if grades else rows)
+        return
+    for row in rows:
+        extra = f" [grade {row['grade']}]" if grades else ""
+        out.print(f"{row['id']}{extra}: {row['text']}", markup=False, highlight=False)
+    if grades:
+        out.print(f"figures: {reading_figures(kb, audience)}", markup=False, highlight=False)
 
 
 @kb_app.command("claims")

@@ -2,7 +2,8 @@
 
 Every document is one KB sentence with its reference keys: a condition's summary, appearance, cause,
 course, contagiousness, home care, don'ts, when to see a doctor, management and FAQs; each red flag's
-parent and clinician text; each finding's help text. A document is indexed with its condition's names
+parent and clinician text; each finding's help text; each topic page (kind ``topic``, indexed by the
+ways parents ask it, its id in ``condition``). A document is indexed with its condition's names
 and lay terms and, for FAQs, the question, so "is baby acne contagious" finds the right answer.
 
 Built once per knowledge-base version (:func:`get_index`); bm25s is imported only here.
@@ -96,11 +97,18 @@ def documents(kb: KnowledgeBase) -> list[Doc]:
         if finding.help:
             docs.append(Doc(id=f"finding:{finding.id}", text=finding.help.text, refs=tuple(finding.help.refs),
                             kind="help", title=finding.label))
+    for topic in kb.topics.values():
+        lead = topic.answer.parent
+        docs.append(Doc(id=f"topic:{topic.id}", text=lead.text, refs=tuple(lead.refs), kind="topic",
+                        title=topic.title, condition=topic.id, audience=Audience.parent))
     return docs
 
 
 def _index_text(kb: KnowledgeBase, doc: Doc) -> str:
     words = [doc.title, doc.text, doc.kind.replace("_", " ")]
+    if doc.kind == "topic" and doc.condition in kb.topics:  # a topic: the ways parents ask it
+        topic = kb.topics[doc.condition]
+        return " ".join([topic.title, *topic.questions, *topic.questions])
     if doc.condition and doc.condition in kb.conditions:
         cond = kb.conditions[doc.condition]
         words += [cond.name, *cond.also_called, *cond.lay_terms]

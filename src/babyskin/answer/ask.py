@@ -26,9 +26,12 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict
 from rich.console import Console
 from rich.panel import Panel
+from rich.table import Table
 
 from babyskin.answer.advice import citations, review_line, statement
 from babyskin.answer.render import DISCLAIMER, TRIAGE_STYLE, TRIAGE_TITLE, assessment_json
+from babyskin.answer.shape import Item, Section, limit_references, trim, word_limit
+from babyskin.answer.topics import find_topic, topic_sections
 from babyskin.engine.assess import Engine
 from babyskin.engine.red_flags import fired_flags
 from babyskin.kb.loader import KnowledgeBase
@@ -48,23 +51,6 @@ TOPIC_KINDS = {  # which KB statements answer a topic when no condition is named
     "squeeze": ("dont", "faq_squeeze"), "bathing": ("faq_bathing", "home_care"), "feeding": ("faq_feeding",),
     "prevention": ("faq_prevention",), "marks": ("faq_marks",),
 }
-
-
-class Item(BaseModel):
-    model_config = ConfigDict(frozen=True)
-
-    label: str | None = None
-    text: str
-    refs: tuple[str, ...]
-    caution: str | None = None
-
-
-class Section(BaseModel):
-    model_config = ConfigDict(frozen=True)
-
-    title: str
-    items: tuple[Item, ...]
-    review: str | None = None
 
 
 class AskAnswer(BaseModel):
@@ -97,9 +83,10 @@ def _review(cond: Condition) -> str | None:
     return None if cond.review.status is ReviewStatus.approved else review_line(cond)
 
 
-def _section(title: str, items: Iterable[Item], review: str | None = None) -> Section | None:
+def _section(title: str, items: Iterable[Item], review: str | None = None, rank: int = 5,
+             table: bool = False) -> Section | None:
     items = tuple(items)
-    return Section(title=title, items=items, review=review) if items else None
+    return Section(title=title, items=items, review=review, rank=rank, table=table) if items else None
 
 
 # --- answers about named conditions -------------------------------------------------------------------
@@ -109,7 +96,10 @@ def _topic_items(kb: KnowledgeBase, cond: Condition, topic: str, audience: Audie
     faq = {f.topic.value: f for f in cond.faqs}
     if topic in faq and not (topic == "treatment" and clinician):
         f = faq[topic]
-        return [_item(kb, f.text, f.refs, FAQ_QUESTIONS[FaqTopic(topic)])]
+        treat = topic == "treatment"  # the FAQ answer, then what to do and what not to do
+        extra = [_item(kb, s.text, s.refs, "What to do") for s in (cond.home_care[:1] if treat else [])]
+        extra += [_item(kb, s.text, s.refs, "What not to do") for s in (cond.donts[:1] if treat else [])]
+        return [_item(kb, f.text, f.refs, FAQ_QUESTIONS[FaqTopic(topic)]), *extra]
     if topic == "cause":
         return [_item(kb, cond.cause.text, cond.cause.refs, "Cause")]
     if topic == "duration":
@@ -118,7 +108,8 @@ def _topic_items(kb: KnowledgeBase, cond: Condition, topic: str, audience: Audie
         return [_item(kb, cond.contagious.text.text, cond.contagious.text.refs, "Is it contagious?")]
     if topic == "treatment":
         items = cond.management if clinician else cond.home_care
-        return [_item(kb, s.text, s.refs, "Management" if clinician else "What to do") for s in items]
+        out = [_item(kb, s.text, s.refs, "Management" if clinician else "What to do") for s in items]
+        return out + [_item(kb, s.text, s.refs, "What not to do") for s in cond.donts[:1]]
     if topic == "squeeze":
         return [_item(kb, s.text, s.refs, "What not to do") for s in cond.donts]
     if topic == "appearance":
@@ -132,10 +123,10 @@ def condition_section(kb: KnowledgeBase, cond: Condition, topics: Sequence[str],
                       title: str | None = None) -> Section:
     summary = cond.summary.clinician if audience is Audience.clinician else cond.summary.parent
     items = [_item(kb, summary.text, summary.refs, "In short")]
-    wanted = list(topics) or ["appearance", "cause", "duration", "treatment", "see_doctor"]
+    wanted = list(topics) or ["treatment", "see_doctor", "cause", "appearance", "duration"]
     for topic in wanted:
         items += [i for i in _topic_items(kb, cond, topic, audience) if i.text not in {x.text for x in items}]
-    return Section(title=title or cond.name, items=tuple(items), review=_review(cond))
+    return Section(title=title or cond.name, items=tuple(items), review=_review(cond), rank=2)
 
 
 # --- overview of a finding ("small fine bumps") -------------------------------------------------------
@@ -230,26 +221,43 @@ def compare_sections(kb: KnowledgeBase, conds: list[Condition], audience: Audien
 # --- assessment ---------------------------------------------------------------------------------------
 
 def assessment_sections(kb: KnowledgeBase, result: Assessment, audience: Audience) -> list[Section]:
+    """A case: one sentence that answers first, then the most likely conditions with why, the serious
+    causes to rule out with the action, what to do, what not to do and when to get help."""
     clinician = audience is Audience.clinician
-    flags = [Item(label=f.title, text=f.parent_text, refs=f.refs) for f in result.red_flags]
+    flags = [Item(label=f.title, text=f.clinician_text if clinician else f.parent_text, refs=f.refs)
+             for f in result.red_flags]
     likely = []
-    for cand in result.differential[:3]:
+    top = result.differential[:3]
+    for cand in top:
         cond = kb.conditions[cand.id]
         summary = cond.summary.clinician if clinician else cond.summary.parent
-        likely.append(_item(kb, summary.text, summary.refs, f"{cand.name} ({cand.probability:.0%})"))
+        why = ", ".join(r.label for r in cand.for_[:3])
+        label = ("Most likely: " if cand is top[0] else "") + f"{cand.name} ({cand.probability:.0%}" + (
+            f"; fits: {why})" if why else ")")
+        likely.append(_item(kb, summary.text, summary.refs, label))
+    shown = {c.id for c in top}
+    serious = []
+    for cand in result.differential[3:8]:
+        cond = kb.conditions[cand.id]
+        if cand.id not in shown and cond.triage.rank > TriageLevel.soon.rank and cond.see_doctor:
+            act = cond.management[0] if clinician else cond.see_doctor[-1]
+            serious.append(_item(kb, act.text, act.refs, f"{cand.name} ({cand.probability:.0%})"))
     advice = result.advice
 
     def items(group: Iterable[Any]) -> list[Item]:
         return [Item(text=s.text, refs=s.refs, caution=s.caution) for s in group]
 
+    lead, likely = likely[:1], likely[1:]  # the answer first: the most likely condition, with why
     review = advice.review if "Pending" in advice.review else None
     parts = [
-        _section("Red flags", flags),
-        _section("Most likely", likely),
-        _section("What to do", items(advice.do), review),
-        _section("What not to do", items(advice.dont)),
-        _section("When to get help", items(advice.see_doctor)),
-        _section("Management (clinicians)", items(advice.management)),
+        _section("Red flags", flags, rank=0),
+        _section("In short", lead, rank=0),
+        _section("Other possibilities, and why", likely, rank=3),
+        _section("Serious causes to rule out", serious, rank=2),
+        _section("What to do", items(advice.do), review, rank=4),
+        _section("What not to do", items(advice.dont), rank=5),
+        _section("When to get help", items(advice.see_doctor), rank=1),
+        _section("Management (clinicians)", items(advice.management), rank=6),
     ]
     return [p for p in parts if p]
 
@@ -275,9 +283,17 @@ def retrieved(kb: KnowledgeBase, query: str, audience: Audience, topics: Sequenc
 
 # --- the entry points ---------------------------------------------------------------------------------
 
+def escalates(kb: KnowledgeBase, understood: Understood) -> bool:
+    """An emergency phrase or a red flag in the message: every surface runs the assessment and shows
+    its triage first, whatever was asked (a question, a comparison)."""
+    return bool(understood.emergency) or bool(fired_flags(kb.red_flags, understood.findings, {}))
+
+
 def answer(understood: Understood, audience: Audience = Audience.parent, *,
-           engine: Engine | None = None) -> AskAnswer:
-    """Compose the answer to an understood message (pure given the engine's knowledge base)."""
+           engine: Engine | None = None, full: bool = False) -> AskAnswer:
+    """Compose the answer to an understood message (pure given the engine's knowledge base): the one
+    composer behind ``babyskin ask``, ``POST /v1/ask`` and the web's answer pages. Unless ``full``,
+    the answer keeps to the word and reference limits of :mod:`babyskin.answer.shape`."""
     from babyskin.engine.assess import default_engine
 
     engine = engine or default_engine()
@@ -286,8 +302,7 @@ def answer(understood: Understood, audience: Audience = Audience.parent, *,
     named = [kb.conditions[c] for c in understood.conditions if c in kb.conditions]
     sections: list[Section] = []
     result: Assessment | None = None
-    flagged = bool(fired_flags(kb.red_flags, understood.findings, {}))  # a red flag escalates any intent
-    if intent in (Intent.assess, Intent.follow_up) or understood.emergency or flagged:
+    if intent in (Intent.assess, Intent.follow_up) or escalates(kb, understood):
         result = engine.assess(understood.findings, audience)
         sections += assessment_sections(kb, result, audience)
     if intent in (Intent.assess, Intent.follow_up):
@@ -298,6 +313,10 @@ def answer(understood: Understood, audience: Audience = Audience.parent, *,
         sections += compare_sections(kb, named[:4], audience)
     elif intent is Intent.question and named:
         sections += [condition_section(kb, c, understood.topics, audience) for c in named[:3]]
+    elif intent is Intent.question and (topic := find_topic(kb, understood.text)) is not None:
+        sections += topic_sections(kb, topic, audience)
+        if full and not understood.topic_findings.is_empty():
+            sections += overview(kb, engine, understood.topic_findings, audience)
     elif intent is Intent.question and not understood.topic_findings.is_empty():
         sections += overview(kb, engine, understood.topic_findings, audience)
     elif intent is Intent.question:
@@ -311,8 +330,10 @@ def answer(understood: Understood, audience: Audience = Audience.parent, *,
                              f" rashes on a baby's skin: {covered}.", refs=()),)))
     if intent in (Intent.empty, Intent.unsupported) and (signs := warning_signs(kb, audience)):
         sections.append(signs)
+    if not full:
+        sections = limit_references(kb, trim(sections, word_limit(audience)))
     keys = [r for s in sections for i in s.items for r in i.refs]
-    if result is not None:
+    if result is not None and full:
         keys += [c.key for c in result.references]
     return AskAnswer(
         intent=intent, audience=audience, understood=understood.understood, unknowns=understood.unknowns,
@@ -324,7 +345,7 @@ def answer(understood: Understood, audience: Audience = Audience.parent, *,
 
 
 def answer_text(text: str, audience: Audience = Audience.parent, *, conversation: str | None = None,
-                engine: Engine | None = None) -> AskAnswer:
+                engine: Engine | None = None, full: bool = False) -> AskAnswer:
     """Understand ``text`` (continuing ``conversation`` when given) and answer it."""
     from babyskin.engine.assess import default_engine
     from babyskin.understand import decode_conversation, understand_text
@@ -332,7 +353,7 @@ def answer_text(text: str, audience: Audience = Audience.parent, *, conversation
     engine = engine or default_engine()
     previous = decode_conversation(conversation, engine.kb) if conversation else None
     understood = understand_text(text, previous=previous, kb=engine.kb)
-    return answer(understood, audience, engine=engine)
+    return answer(understood, audience, engine=engine, full=full)
 
 
 def warm_up(kb: KnowledgeBase) -> None:
@@ -346,12 +367,7 @@ def warm_up(kb: KnowledgeBase) -> None:
 
 # --- terminal output ----------------------------------------------------------------------------------
 
-def _numbers(result: AskAnswer) -> dict[str, int]:
-    return {c.key: i for i, c in enumerate(result.references, 1)}
-
-
 def print_answer(console: Console, result: AskAnswer) -> None:
-    numbers = _numbers(result)
     console.print(f"[bold]{result.understood}[/]", highlight=False)
     if result.unknowns:
         console.print("[bold]Still unknown, and it matters:[/] " + "; ".join(result.unknowns),
@@ -364,21 +380,7 @@ def print_answer(console: Console, result: AskAnswer) -> None:
         level = result.triage.level
         body = result.triage.action + "\n" + "\n".join(f"- {r}" for r in result.triage.reasons)
         console.print(Panel(body, title=TRIAGE_TITLE[level], style=TRIAGE_STYLE[level]))
-    for section in result.sections:
-        console.print(f"\n[bold]{section.title}[/]")
-        for item in section.items:
-            refs = "".join(f"[{numbers[r]}]" for r in item.refs if r in numbers)
-            label = f"[italic]{item.label}:[/] " if item.label else ""
-            caution = f" [italic]({item.caution})[/]" if item.caution else ""
-            console.print(f"  - {label}{_escape(item.text)} {refs}{caution}", highlight=False)
-        if section.review:
-            console.print(f"  [italic]{section.review}[/]")
-    if result.references:
-        console.print("\n[bold]References[/] (best evidence first)")
-        for i, ref in enumerate(result.references, 1):
-            year = f" {ref.year}" if ref.year else ""
-            console.print(f"  [{i}] {ref.title}. {ref.publisher}{year}. Grade {ref.evidence} ({ref.kind})."
-                          f" {ref.url or ''}", highlight=False, markup=False)
+    print_sections(console, result.sections, result.references)
     if result.intent in (Intent.assess, Intent.follow_up):
         console.print("\n[dim]To add to this, run: babyskin ask --conversation"
                       f" {result.conversation} \"...\"[/]")
@@ -387,3 +389,30 @@ def print_answer(console: Console, result: AskAnswer) -> None:
 
 def _escape(text: str) -> str:
     return re.sub(r"(\[)", r"\\\1", text)
+
+
+def print_sections(console: Console, sections: Sequence[Section], references: Sequence[Citation]) -> None:
+    """Render composed sections and their numbered references in the terminal."""
+    numbers = {c.key: i for i, c in enumerate(references, 1)}
+    for section in sections:
+        console.print(f"\n[bold]{section.title}[/]")
+        if section.table:
+            table = Table("", "What it looks like", show_edge=False)
+            for item in section.items:
+                refs = "".join(f"[{numbers[r]}]" for r in item.refs if r in numbers)
+                table.add_row(item.label or "", f"{_escape(item.text)} {_escape(refs)}")
+            console.print(table)
+            continue
+        for item in section.items:
+            refs = "".join(f"[{numbers[r]}]" for r in item.refs if r in numbers)
+            label = f"[italic]{item.label}:[/] " if item.label else ""
+            caution = f" [italic]({item.caution})[/]" if item.caution else ""
+            console.print(f"  - {label}{_escape(item.text)} {refs}{caution}", highlight=False)
+        if section.review:
+            console.print(f"  [italic]{section.review}[/]")
+    if references:
+        console.print("\n[bold]References[/] (best evidence first)")
+        for i, ref in enumerate(references, 1):
+            year = f" {ref.year}" if ref.year else ""
+            console.print(f"  [{i}] {ref.title}. {ref.publisher}{year}. Grade {ref.evidence} ({ref.kind})."
+                          f" {ref.url or ''}", highlight=False, markup=False)

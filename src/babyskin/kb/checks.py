@@ -32,6 +32,7 @@ def check_kb(kb: KnowledgeBase, *, full: bool = False) -> list[str]:
     problems += _check_claims(kb)
     problems += check_comparisons(kb, kb.comparisons.values(), kb.root / "comparisons.yaml")
     problems += _check_action_wording(kb)
+    problems += _check_topics(kb)
     return problems
 
 
@@ -246,4 +247,22 @@ def _check_claims(kb: KnowledgeBase) -> list[str]:
                         f"{path}:{cond.id}:{field}: repeats rejected claim '{claim.id}'"
                         f" ({claim.claim})"
                     )
+    return problems
+
+
+def _check_topics(kb: KnowledgeBase) -> list[str]:
+    """A topic names known conditions and cites known references."""
+    problems = []
+    for topic in kb.topics.values():
+        path = kb.root / "topics" / f"{topic.id}.yaml"
+        for field, _text, refs in iter_statements(topic):
+            problems += [f"{path}:{topic.id}:{field}: unknown reference key '{k}'"
+                         for k in refs if k not in kb.references]
+        for group in ("common", "serious"):
+            for index, cause in enumerate(getattr(topic, group)):
+                if cause.condition not in kb.conditions:
+                    hint = nearest(cause.condition, kb.conditions)
+                    problems.append(f"{path}:{topic.id}:{group}[{index}].condition: unknown condition"
+                                    f" '{cause.condition}'" + (f" (did you mean: {', '.join(hint)}?)"
+                                                               if hint else ""))
     return problems

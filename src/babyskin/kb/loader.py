@@ -19,7 +19,7 @@ from typing import Any, TypeVar
 from pydantic import BaseModel, ValidationError
 
 from babyskin.errors import KnowledgeBaseError
-from babyskin.kb.schema import Claim, Comparison, Condition, FindingDef, RedFlag, Reference
+from babyskin.kb.schema import Claim, Comparison, Condition, FindingDef, RedFlag, Reference, Topic
 
 T = TypeVar("T", bound=BaseModel)
 
@@ -40,6 +40,7 @@ class KnowledgeBase:
     version: str
     condition_files: dict[str, Path] = field(default_factory=dict)
     comparisons: dict[str, Comparison] = field(default_factory=dict)  # keyed by schema.pair_key
+    topics: dict[str, Topic] = field(default_factory=dict)
 
     def condition(self, condition_id: str) -> Condition:
         from babyskin.errors import NotFound
@@ -214,6 +215,16 @@ def _load_and_check(root: Path, digest: str, *, check: bool, full: bool) -> Know
             problems.append(f"{path}:{record.id}:id: duplicate id (also in {condition_files[record.id]})")
         conditions[record.id] = record
         condition_files[record.id] = path
+    topics: dict[str, Topic] = {}
+    topic_dir = root / "topics"
+    for path in sorted(topic_dir.glob("*.yaml")) if topic_dir.is_dir() else []:
+        raw = _read_yaml(path, problems)
+        label = str(raw.get("id", path.stem)) if isinstance(raw, dict) else path.stem
+        topic = _validate(Topic, raw, path, label, problems) if raw is not None else None
+        if topic is not None and topic.id != path.stem:
+            problems.append(f"{path}:{topic.id}:id: must match the file name '{path.stem}'")
+        elif topic is not None:
+            topics[topic.id] = topic
     kb = KnowledgeBase(
         root=root,
         references=references,
@@ -224,6 +235,7 @@ def _load_and_check(root: Path, digest: str, *, check: bool, full: bool) -> Know
         version=digest[:12],
         condition_files=condition_files,
         comparisons=comparisons,
+        topics=topics,
     )
     if check:
         from babyskin.kb.checks import check_kb

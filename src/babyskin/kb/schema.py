@@ -356,3 +356,27 @@ class Claim(Record):
         default=None,
         description="regex (case-insensitive) that advice text must never match (rejected claims)",
     )
+
+
+class TopicCause(Record):
+    """One condition on a topic page: why it fits (or, for a serious one, what to do) and how it looks."""
+
+    condition: str
+    text: str = Field(min_length=3, description="one plain sentence: why it fits, or the action")
+    looks: str = Field(default="", description="a short table cell: what it looks like")
+    refs: list[str] = Field(min_length=1)
+
+
+class Topic(Record):
+    """A curated, cited overview of a question parents often ask ("small bumps", "purple spots")."""
+
+    id: str
+    title: str
+    questions: list[str] = Field(min_length=1, description="how parents ask it (used to route questions)")
+    answer: AudienceText = Field(description="one sentence that answers the question")
+    common: list[TopicCause] = Field(min_length=1, description="ranked by how often parents meet them")
+    serious: list[TopicCause] = []
+    do: list[Statement] = Field(min_length=1)
+    dont: list[Statement] = []
+    worry: list[Statement] = Field(min_length=1, description="when to get help, each with a time frame")
+    review: Review

@@ -35,7 +35,7 @@ from babyskin.web.forms import (
     read_form,
 )
 from babyskin.web.templating import audience_of, render
-from babyskin.web.understanding import ReaderUnavailable, Reading, question_answer, read_text
+from babyskin.web.understanding import ReaderUnavailable, Reading, escalates, question_answer, read_text
 from babyskin.web.view import (
     Reference,
     answer_view,
@@ -167,7 +167,7 @@ async def ask(request: Request) -> Response:
     except Exception as error:
         return failsafe_page(request, engine, error)
     known = [c for c in reading.conditions if c in engine.kb.conditions]
-    if not reading.emergency:
+    if not (reading.emergency or escalates(reading, engine.kb)):
         if reading.intent == "compare" and len(known) >= 2:
             return RedirectResponse("/compare?" + urlencode({"ids": ",".join(known[:4])}),
                                     status_code=303)
@@ -184,6 +184,14 @@ async def ask(request: Request) -> Response:
                    understood=reading.understood, unknowns=reading.unknowns)
 
 
+def _sections_view(sections: Any, numbers: dict[str, int]) -> list[dict[str, Any]]:
+    """Composed answer sections (:mod:`babyskin.answer`) -> what the templates render."""
+    return [{"title": s.title, "review": s.review, "table": s.table,
+             "items": [(i.label, line(Statement(text=i.text, refs=i.refs, caution=i.caution), numbers))
+                       for i in s.items]}
+            for s in sections]
+
+
 def _question_page(request: Request, engine: Engine, reading: Reading, audience: Audience, text: str,
                    conversation: str) -> HTMLResponse:
     """A general question ("what causes milia?"): the knowledge base's answer, in sections."""
@@ -194,10 +202,7 @@ def _question_page(request: Request, engine: Engine, reading: Reading, audience:
     except Exception as error:
         return failsafe_page(request, engine, error)
     numbers = numbered([c.key for c in result.references])
-    sections = [{"title": s.title, "review": s.review,
-                 "items": [(i.label, line(Statement(text=i.text, refs=i.refs, caution=i.caution),
-                                          numbers)) for i in s.items]}
-                for s in result.sections]
+    sections = _sections_view(result.sections, numbers)
     return render(request, "question.html", {
         "reading": reading, "sections": sections, "q": text, "conversation": conversation,
         "references": tuple(Reference(numbers[c.key], c) for c in result.references),
@@ -299,6 +304,28 @@ async def check_step(request: Request) -> Response:
 
 def _statement(data: dict[str, Any]) -> Statement:
     return Statement.model_validate(data)
+
+
+@router.get("/topics", response_class=HTMLResponse)
+def topics_page(request: Request) -> HTMLResponse:
+    topics = sorted(_engine(request).kb.topics.values(), key=lambda t: t.title.lower())
+    return render(request, "topic.html", {"title": "Questions parents ask", "topics": topics})
+
+
+@router.get("/topics/{topic_id}", response_class=HTMLResponse)
+def topic_page(request: Request, topic_id: str) -> HTMLResponse:
+    from babyskin.answer.topics import topic_page as compose
+
+    kb = _engine(request).kb
+    try:
+        topic, parts, refs = compose(kb, topic_id, audience_of(request))
+    except NotFound as error:
+        return error_page(request, 404, str(error), title="No such topic", back="/topics",
+                          back_label="All topics")
+    numbers = numbered([c.key for c in refs])
+    return render(request, "topic.html", {
+        "title": topic.title, "topics": None, "sections": _sections_view(parts, numbers),
+        "references": tuple(Reference(numbers[c.key], c) for c in refs)})
 
 
 @router.get("/conditions", response_class=HTMLResponse)

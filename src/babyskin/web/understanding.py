@@ -65,3 +65,11 @@ def question_answer(reading: Reading, audience: Audience, engine: Engine) -> Any
     from babyskin.answer.ask import answer
 
     return answer(reading.raw, audience, engine=engine)
+
+
+def escalates(reading: Reading, kb: KnowledgeBase) -> bool:
+    """The same rule as ``babyskin ask`` and ``POST /v1/ask``: an emergency phrase or a red flag in the
+    message means the assessment page with its triage banner, whatever the question was."""
+    from babyskin.answer.ask import escalates as answer_escalates
+
+    return reading.raw is not None and answer_escalates(kb, reading.raw)

@@ -30,6 +30,7 @@ class AskRequest(BaseModel):
     audience: Audience = Audience.parent
     conversation: str | None = Field(default=None, max_length=4096,
                                      description="the token from the previous answer, to continue it")
+    full: bool = Field(default=False, description="the long form, without the word and reference limits")
 
 
 def load_nlp(kb: KnowledgeBase) -> None:
@@ -46,5 +47,5 @@ def ask(body: AskRequest, engine: EngineDep) -> dict[str, Any]:
     references. An emergency phrase anywhere in the text escalates the answer."""
     from babyskin.answer.ask import answer_text
 
-    return answer_text(body.text, body.audience, conversation=body.conversation,
-                       engine=engine).model_dump(mode="json")
+    return answer_text(body.text, body.audience, conversation=body.conversation, engine=engine,
+                       full=body.full).model_dump(mode="json")
