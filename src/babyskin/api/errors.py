@@ -12,6 +12,9 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from babyskin.errors import BabyskinError, InputError, NotFound, StorageError
 
 log = logging.getLogger("babyskin.api")
+UNAVAILABLE = ("the diary database is not available right now; try again in a minute (for the server's"
+               " operator: the log says why; check BABYSKIN_DATABASE_URL and that the database is running)")
+"""The one 503 body: the driver, database user, host, port and name stay in the log (issue 17)."""
 
 
 def error_response(status: int, problems: list[str]) -> JSONResponse:
@@ -50,7 +53,8 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(StorageError)
     async def _storage(_request: Request, exc: StorageError) -> JSONResponse:
-        return error_response(503, exc.problems)
+        log.warning("diary storage: %s", exc)  # store messages never hold diary text
+        return error_response(503, [UNAVAILABLE])
 
     @app.exception_handler(BabyskinError)
     async def _other(_request: Request, exc: BabyskinError) -> JSONResponse:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import logging
 import secrets
 import threading
 from collections.abc import Iterator
@@ -24,6 +25,7 @@ from sqlalchemy.orm import Session
 from babyskin.errors import InputError, NotFound, StorageError
 from babyskin.store import migrate
 from babyskin.store.database import WRITE, describe, is_sqlite, make_engine
+from babyskin.store.gate import Gate
 from babyskin.store.records import (
     ChildRecord,
     EntryRecord,
@@ -33,13 +35,26 @@ from babyskin.store.records import (
     NewEntry,
 )
 from babyskin.store.tables import Child, Entry, Family
+from babyskin.text import control_characters
 
+log = logging.getLogger("babyskin.store")
 EXPORT_FORMAT = "babyskin-diary-export"
+DB_WAITERS = 8
+"""At most this many threads wait on the database at once (see :mod:`babyskin.store.gate`)."""
+STARTING = "the diary database is being prepared; try again in a few seconds"
 EXPORT_VERSION = 1
 
 
 def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
+
+
+def storable(*values: str | None) -> None:
+    """Refuse control characters before anything is written: PostgreSQL cannot store NUL and SQLite
+    would, so both back ends answer the same 422 (the last line behind the request models)."""
+    if any(value and control_characters(value, multiline=True) for value in values):
+        raise InputError("the text has control characters (like NUL) that cannot be saved; remove them"
+                         " and send it again")
 
 
 def name_key(name: str) -> str:
@@ -75,28 +90,37 @@ SUMMARY_COLUMNS = (Entry.id, Entry.child_id, Entry.episode, Entry.entry_date, En
 class DiaryStore:
     """The diary on one database; safe to share between threads and requests (it holds no data)."""
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, *, waiters: int = DB_WAITERS) -> None:
         self.url = url
         self.engine: Engine = make_engine(url)
         self._writer = self.engine.execution_options(**WRITE)
         self._ready = False
         self._ready_lock = threading.Lock()
+        self.gate = Gate(waiters)
 
     # -- lifecycle -------------------------------------------------------------------------------
 
-    def migrate(self) -> bool:
-        """Run pending migrations (idempotent); ``True`` if any ran."""
-        with self._ready_lock:
-            try:
+    def migrate(self, *, wait: bool = True) -> bool:
+        """Run pending migrations (idempotent); ``True`` if any ran.
+
+        With ``wait=False`` a caller that finds another thread migrating is refused at once
+        (``StorageError``) instead of queueing behind it: requests never wait on one global lock.
+        """
+        if not self._ready_lock.acquire(blocking=wait):
+            raise StorageError(STARTING)
+        try:
+            with self.gate.slot():
                 ran = migrate.upgrade(self.engine)
-            except SQLAlchemyError as error:
-                raise self._error(error) from None
             self._ready = True
             return ran
+        except SQLAlchemyError as error:
+            raise self._error(error) from None
+        finally:
+            self._ready_lock.release()
 
     def ensure_ready(self) -> None:
         if not self._ready:
-            self.migrate()
+            self.migrate(wait=False)
 
     def close(self) -> None:
         self.engine.dispose()
@@ -117,19 +141,20 @@ class DiaryStore:
     @contextmanager
     def _session(self, *, write: bool = False) -> Iterator[Session]:
         self.ensure_ready()
-        try:
-            bind = self._writer if write else self.engine
-            with Session(bind, expire_on_commit=False) as session, session.begin():
-                yield session
-        except SQLAlchemyError as error:
-            raise self._error(error) from None
+        with self.gate.slot():
+            try:
+                bind = self._writer if write else self.engine
+                with Session(bind, expire_on_commit=False) as session, session.begin():
+                    yield session
+            except SQLAlchemyError as error:
+                raise self._error(error) from None
 
     def _after_delete(self) -> None:
         """On SQLite, fold the write-ahead log into the file so deleted text is gone from disk too."""
         if not is_sqlite(self.engine):
             return
         try:
-            with self.engine.connect() as conn:
+            with self.gate.slot(), self.engine.connect() as conn:
                 conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
         except SQLAlchemyError as error:
             raise self._error(error) from None
@@ -138,6 +163,7 @@ class DiaryStore:
 
     def create_family(self, name: str, *, cli_name: str | None = None) -> tuple[FamilyRecord, str]:
         """A new family and its access token (shown once; only a hash is stored)."""
+        storable(name, cli_name)
         token = secrets.token_urlsafe(32)
         with self._session(write=True) as session:
             row = Family(name=name.strip() or "family", cli_name=cli_name, token_sha256=hash_token(token))
@@ -194,6 +220,7 @@ class DiaryStore:
             return _child(self._insert_child(session, family_id, child))
 
     def _insert_child(self, session: Session, family_id: int, child: NewChild) -> Child:
+        storable(child.name)
         name = " ".join(child.name.split())
         row = Child(family_id=family_id, name=name, name_key=name_key(name), birth_date=child.birth_date,
                     gestation_weeks=child.gestation_weeks)
@@ -258,6 +285,7 @@ class DiaryStore:
 
         The child (if new) and the entry are written in one transaction: both or neither.
         """
+        storable(entry.episode, entry.text, entry.note)
         with self._session(write=True) as session:
             if isinstance(child, NewChild):
                 row = self._find_or_insert_child(session, family_id, child)

@@ -22,6 +22,7 @@ from babyskin.kb.loader import KnowledgeBase
 from babyskin.models import Audience, Findings, TriageLevel
 from babyskin.store.records import ChildRecord, EntryRecord, EntrySummary, NewChild, NewEntry
 from babyskin.store.repository import DiaryStore
+from babyskin.text import control_characters, refuse_control_characters
 
 TEXT_MAX = 4000
 NOTE_MAX = 2000
@@ -44,11 +45,18 @@ class EntryDraft(BaseModel):
     def _strip(cls, value: Any) -> Any:
         return value.strip() or None if isinstance(value, str) else value
 
+    @field_validator("text", "note", "episode")
+    @classmethod
+    def _printable(cls, value: str | None) -> str | None:
+        return None if value is None else refuse_control_characters(value, "the text", multiline=True)
+
 
 def check_child(child: NewChild, today: dt.date) -> None:
     problems = []
     if not child.name.strip() or len(child.name) > 100:
         problems.append("the child's name or nickname must be 1 to 100 characters")
+    if control_characters(child.name):
+        problems.append("the child's name has control characters that cannot be saved; remove them")
     if child.birth_date > today:
         problems.append(f"birth date {child.birth_date} is in the future (today is {today})")
     if child.gestation_weeks is not None and not 22 <= child.gestation_weeks <= 44:

@@ -17,7 +17,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, FastAPI, Header, Path, Request, status
 from fastapi.concurrency import run_in_threadpool
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 from starlette.exceptions import HTTPException
 
 from babyskin.errors import StorageError
@@ -25,6 +25,7 @@ from babyskin.settings import Settings
 from babyskin.store.records import FamilyRecord, NewChild
 from babyskin.store.repository import DiaryStore
 from babyskin.store.service import Diary, EntryDraft, check_child, child_json, entry_json
+from babyskin.text import refuse_control_characters
 
 log = logging.getLogger("babyskin.diary")
 TOKEN_HELP = ("send 'Authorization: Bearer <token>'; create a family with POST /v1/diary/families"
@@ -100,6 +101,11 @@ class FamilyIn(BaseModel):
 
     name: str = Field(default="family", min_length=1, max_length=100)
 
+    @field_validator("name")
+    @classmethod
+    def _printable(cls, value: str) -> str:
+        return refuse_control_characters(value, "the name")
+
 
 class ChildIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
@@ -107,6 +113,11 @@ class ChildIn(BaseModel):
     name: str = Field(min_length=1, max_length=100, description="name or nickname")
     birth_date: dt.date
     gestation_weeks: int | None = Field(default=None, description="weeks of gestation at birth")
+
+    @field_validator("name")
+    @classmethod
+    def _printable(cls, value: str) -> str:
+        return refuse_control_characters(value, "the name")
 
 
 def _family_json(family: FamilyRecord) -> dict[str, Any]:
