@@ -101,13 +101,20 @@ def make_engine(url: str) -> Engine:
         connect_args={
             "connect_timeout": POSTGRES_CONNECT_TIMEOUT_S,
             "application_name": "babyskin",
-            "options": f"-c statement_timeout={POSTGRES_STATEMENT_TIMEOUT_MS}"
-                       f" -c lock_timeout={POSTGRES_LOCK_TIMEOUT_MS}",
+            "options": _options(parsed),
             # a server that stops answering mid-query: the kernel gives up on unacknowledged data
             "tcp_user_timeout": POSTGRES_STATEMENT_TIMEOUT_MS,
             "keepalives": 1, "keepalives_idle": 5, "keepalives_interval": 2, "keepalives_count": 2,
         },
     )
+
+
+def _options(parsed: URL) -> str:
+    """libpq ``options``: the short timeouts, after any the URL gives (e.g. ``-csearch_path=...``)."""
+    given = parsed.query.get("options", "")
+    given = " ".join(given) if isinstance(given, tuple) else given
+    ours = f"-c statement_timeout={POSTGRES_STATEMENT_TIMEOUT_MS} -c lock_timeout={POSTGRES_LOCK_TIMEOUT_MS}"
+    return f"{given} {ours}".strip()
 
 
 def _sqlite_engine(parsed: URL) -> Engine:
