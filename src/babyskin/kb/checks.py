@@ -30,6 +30,23 @@ def check_kb(kb: KnowledgeBase, *, full: bool = False) -> list[str]:
     problems += _check_red_flags(kb)
     problems += _check_conditions(kb, full=full)
     problems += _check_claims(kb)
+    problems += _check_urls(kb)
+    return problems
+
+
+def _check_urls(kb: KnowledgeBase) -> list[str]:
+    """Reference links are shown to people as links: only http(s) addresses, never ``javascript:``,
+    ``data:`` or ``file:`` (issue 17)."""
+    from urllib.parse import urlsplit
+
+    problems = []
+    for key, ref in kb.references.items():
+        if ref.url is None:
+            continue
+        parts = urlsplit(ref.url.strip())
+        if parts.scheme.lower() not in ("http", "https") or not parts.netloc:
+            problems.append(f"{kb.root / 'references.yaml'}:{key}:url: '{ref.url[:80]}' is not an http(s)"
+                            " address; use a https:// link to the publication")
     return problems
 
 

@@ -18,11 +18,13 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
+from pydantic import ValidationError
 from sqlalchemy import Engine, delete, func, select
 from sqlalchemy.exc import DBAPIError, IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from babyskin.errors import InputError, NotFound, StorageError
+from babyskin.models import Findings
 from babyskin.store import migrate
 from babyskin.store.database import WRITE, describe, is_sqlite, make_engine
 from babyskin.store.gate import Gate
@@ -75,10 +77,27 @@ def _child(row: Child) -> ChildRecord:
                        gestation_weeks=row.gestation_weeks, created_at=_utc(row.created_at))
 
 
+def stored_findings(data: Any) -> Findings:
+    """Saved findings, read leniently: a field that no longer validates (saved before a bound
+    existed, or changed by hand) is left out and logged, so one entry never makes a page fail."""
+    try:
+        return Findings.model_validate(data)
+    except ValidationError as error:
+        bad = {str(item["loc"][0]) for item in error.errors() if item.get("loc")}
+        log.warning("a saved entry has findings that no longer validate (%s); showing the rest",
+                    ", ".join(sorted(bad)))
+        kept = {k: v for k, v in (data or {}).items() if k not in bad} if isinstance(data, dict) else {}
+        try:
+            return Findings.model_validate(kept)
+        except ValidationError:
+            return Findings()
+
+
 def _entry(row: Entry) -> EntryRecord:
     return EntryRecord(
         id=row.id, child_id=row.child_id, episode=row.episode, on=row.entry_date, text=row.text,
-        note=row.note, findings=row.findings, assessment=row.assessment, kb_version=row.kb_version,
+        note=row.note, findings=stored_findings(row.findings), assessment=row.assessment,
+        kb_version=row.kb_version,
         leading=row.leading, triage=row.triage, red_flags=row.red_flags, created_at=_utc(row.created_at),
     )
 
@@ -318,7 +337,7 @@ class DiaryStore:
                 query = query.where(Entry.episode == episode)
             rows = session.execute(query.order_by(Entry.entry_date, Entry.id))
             return [EntrySummary(id=r.id, child_id=r.child_id, episode=r.episode, on=r.entry_date,
-                                 findings=r.findings, leading=r.leading, triage=r.triage,
+                                 findings=stored_findings(r.findings), leading=r.leading, triage=r.triage,
                                  red_flags=r.red_flags) for r in rows]
 
     def get_entry(self, family_id: int, entry_id: int) -> EntryRecord:

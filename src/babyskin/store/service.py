@@ -9,6 +9,7 @@ review of each episode (expected course, "check again by", flags) from :mod:`bab
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from collections.abc import Callable
 from typing import Any
 
@@ -24,6 +25,7 @@ from babyskin.store.records import ChildRecord, EntryRecord, EntrySummary, NewCh
 from babyskin.store.repository import DiaryStore
 from babyskin.text import control_characters, refuse_control_characters
 
+log = logging.getLogger("babyskin.diary")
 TEXT_MAX = 4000
 NOTE_MAX = 2000
 
@@ -141,17 +143,34 @@ class Diary:
         return saved_child, saved, review_entries(self.engine.kb, saved_child.birth_date, episode, today)[0]
 
     def reviews(self, child: ChildRecord, entries: list[EntryRecord]) -> tuple[EpisodeReview, ...]:
-        if not entries:
-            return ()
-        return review_entries(self.engine.kb, child.birth_date, [facts(e) for e in entries], self.today())
+        """Each episode's review; an episode whose review fails is left out (see :meth:`unreviewed`)."""
+        return self._reviews(child, entries)[0]
+
+    def _reviews(self, child: ChildRecord, entries: list[EntryRecord]
+                 ) -> tuple[tuple[EpisodeReview, ...], list[str]]:
+        groups: dict[str, list[EntryFacts]] = {}
+        for entry in entries:
+            groups.setdefault(entry.episode, []).append(facts(entry))
+        done: list[EpisodeReview] = []
+        failed: list[str] = []
+        for name, group in groups.items():
+            try:
+                done.extend(review_entries(self.engine.kb, child.birth_date, group, self.today()))
+            except Exception as error:  # one saved entry must never make the page fail (issue 17)
+                log.error("an episode could not be reviewed: %s", type(error).__name__)
+                failed.append(name)
+        done.sort(key=lambda r: (r.last_on, r.entry_ids[-1]), reverse=True)
+        return tuple(done), failed
 
     def timeline(self, family_id: int, child_id: int) -> dict[str, Any]:
         """The child, each episode's review (newest first) and every entry with its assessment."""
         child = self.store.get_child(family_id, child_id)
         entries = self.store.list_entries(family_id, child_id)
+        reviews, failed = self._reviews(child, entries)
         return {
             "child": child_json(child, self.today()),
-            "episodes": [r.model_dump(mode="json") for r in self.reviews(child, entries)],
+            "episodes": [r.model_dump(mode="json") for r in reviews],
+            "unreviewed_episodes": failed,
             "entries": [entry_json(e) for e in entries],
         }
 

@@ -29,6 +29,7 @@ from babyskin.web.forms import (
     Form,
     TooLarge,
     audience_from,
+    cross_site,
     local_path,
     question_text,
     read_form,
@@ -73,6 +74,9 @@ def failsafe_page(request: Request, engine: Engine, error: Exception) -> HTMLRes
 
 
 async def _form(request: Request) -> Form | HTMLResponse:
+    if cross_site(request):  # every state-changing form of these pages comes through here
+        return error_page(request, 403, "This form was sent from another website, so it was not used."
+                          " Use the forms on babyskin's own pages.", title="Form refused")
     try:
         return await read_form(request)
     except TooLarge as error:
