@@ -99,11 +99,11 @@ def hung_database_run(diary_clients: int = 50, *, load_nlp: bool = True) -> Hung
                     started = time.monotonic()
                     run.other_statuses[path] = client.get(path).status_code
                     run.other_seconds[path] = time.monotonic() - started
+                run.other_while_waiting = sum(1 for f in futures if not f.done())
                 started = time.monotonic()
                 ask = client.post("/v1/ask", json={"text": "small white spots on the nose, 3 weeks old"})
                 run.other_statuses["/v1/ask"] = ask.status_code
                 run.other_seconds["/v1/ask"] = time.monotonic() - started
-            run.other_while_waiting = sum(1 for f in futures if not f.done())
             for future in futures:
                 status, text, seconds = future.result()
                 run.diary_statuses.append(status)

@@ -1,0 +1,177 @@
+"""Issue 17 ("hold under abuse and faults"): each finding reproduced as a test, on SQLite and PostgreSQL
+where the diary is involved. Each failed before its fix (see docs/safety/hazard-log.md)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import create_engine, text
+
+from babyskin.api.app import create_app
+from babyskin.errors import StorageError
+from babyskin.settings import Settings
+from babyskin.store.gate import Gate
+from tests import test_diary_support as support
+
+module_db_url = support.module_db_url
+postgres_scratch = support.postgres_scratch
+BORN = (dt.date.today() - dt.timedelta(days=60)).isoformat()
+ENTRY = {"findings": {"locations": ["nose"], "lesions": ["papule"], "colors": ["white"]}}
+HEADERS = ("content-security-policy", "x-content-type-options", "x-frame-options", "referrer-policy")
+
+
+@pytest.fixture(scope="module")
+def client(module_db_url: str) -> Iterator[TestClient]:
+    app = create_app(Settings(database_url=module_db_url, load_nlp=False))
+    with TestClient(app, raise_server_exceptions=False) as client:
+        yield client
+
+
+def diary(client: TestClient) -> tuple[dict[str, str], int]:
+    token = client.post("/v1/diary/families", json={"name": "abuse"}).json()["token"]
+    auth = {"Authorization": f"Bearer {token}"}
+    child = client.post("/v1/diary/children", json={"name": "Ada", "birth_date": BORN}, headers=auth)
+    assert child.status_code == 201, child.text
+    return auth, child.json()["id"]
+
+
+def entries_of(client: TestClient, auth: dict[str, str], child_id: int) -> list[dict]:
+    response = client.get(f"/v1/diary/children/{child_id}/entries", headers=auth)
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+# -- finding 3: validation before storage -------------------------------------------------------
+
+@pytest.mark.parametrize("field,value", [
+    ("duration_days", 1_000_000), ("age_days", 10**9), ("onset_days", 10**7), ("fever_days", 10**6),
+    ("temperature_c", 1e9), ("temperature_c", -40),
+])
+def test_an_out_of_range_number_is_a_422_and_nothing_is_saved(client: TestClient, field: str,
+                                                               value: float) -> None:
+    auth, child_id = diary(client)
+    body = {"findings": {**ENTRY["findings"], field: value}}
+    response = client.post(f"/v1/diary/children/{child_id}/entries", json=body, headers=auth)
+    assert response.status_code == 422, response.text
+    assert field in response.json()["error"]
+    assert entries_of(client, auth, child_id) == []
+    assessed = client.post("/v1/assess", json={"findings": body["findings"]})
+    assert assessed.status_code == 422
+
+
+@pytest.mark.parametrize("where", ["text", "note", "episode"])
+def test_nul_and_control_characters_are_422_on_both_back_ends(client: TestClient, where: str) -> None:
+    auth, child_id = diary(client)
+    body = {**ENTRY, where: "spots\x00 here\x07"}
+    response = client.post(f"/v1/diary/children/{child_id}/entries", json=body, headers=auth)
+    assert response.status_code == 422, response.text
+    assert "control characters" in response.json()["error"]
+    assert entries_of(client, auth, child_id) == []
+    named = client.post("/v1/diary/children", json={"name": "Bo\x00b", "birth_date": BORN}, headers=auth)
+    assert named.status_code == 422
+    assert client.post("/v1/diary/families", json={"name": "x\x00"}).status_code == 422
+
+
+def test_a_damaged_saved_entry_never_makes_a_page_fail(client: TestClient, module_db_url: str) -> None:
+    auth, child_id = diary(client)
+    for _ in range(2):
+        saved = client.post(f"/v1/diary/children/{child_id}/entries", json=ENTRY, headers=auth)
+        assert saved.status_code == 201, saved.text
+    first = saved.json()["entry"]["id"]
+    engine = create_engine(module_db_url)  # an entry saved before the bound existed, or changed by hand
+    with engine.begin() as conn:
+        findings = '{"duration_days": 1000000, "locations": ["nose"], "lesions": ["papule"]}'
+        if engine.dialect.name == "postgresql":
+            conn.execute(text("UPDATE entries SET findings = CAST(:f AS JSON) WHERE id = :id"),
+                         {"f": findings, "id": first})
+        else:
+            conn.execute(text("UPDATE entries SET findings = :f WHERE id = :id"), {"f": findings, "id": first})
+    engine.dispose()
+    timeline = client.get(f"/v1/diary/children/{child_id}", headers=auth)
+    assert timeline.status_code == 200, timeline.text
+    assert len(timeline.json()["entries"]) == 2
+    assert client.get(f"/v1/diary/entries/{first}", headers=auth).status_code == 200
+    later = client.post(f"/v1/diary/children/{child_id}/entries", json=ENTRY, headers=auth)
+    assert later.status_code == 201, later.text
+
+
+def test_an_unhandled_error_still_carries_the_security_headers(module_db_url: str) -> None:
+    app = create_app(Settings(database_url=module_db_url, load_nlp=False))
+
+    @app.get("/boom")
+    def boom() -> None:
+        raise RuntimeError("boom")
+
+    with TestClient(app, raise_server_exceptions=False) as client:
+        response = client.get("/boom")
+    assert response.status_code == 500
+    assert all(name in response.headers for name in HEADERS)
+    assert "boom" not in response.text and response.json()["status"] == 500
+
+
+def test_the_json_api_is_never_cached(client: TestClient) -> None:
+    assert client.get("/healthz").headers["cache-control"] == "no-store"
+    auth, child_id = diary(client)
+    assert client.get(f"/v1/diary/children/{child_id}", headers=auth).headers["cache-control"] == "no-store"
+
+
+# -- finding 2: fault isolation -----------------------------------------------------------------
+
+def test_the_gate_refuses_at_once_when_full_and_is_reentrant() -> None:
+    gate = Gate(1)
+    with gate.slot(), gate.slot():  # the same thread may nest
+        import threading
+
+        refused: list[BaseException] = []
+
+        def other() -> None:
+            try:
+                with gate.slot():
+                    pass
+            except StorageError as error:
+                refused.append(error)
+
+        thread = threading.Thread(target=other)
+        thread.start()
+        thread.join()
+    assert len(refused) == 1 and "busy" in str(refused[0])
+    with gate.slot():  # released again
+        pass
+
+
+def test_a_hung_database_stalls_nothing_else() -> None:
+    """A listener that accepts connections and never answers; 50 concurrent diary requests."""
+    from safety.hung import hung_database_run
+
+    run = hung_database_run(50, load_nlp=False)
+    assert run.diary_statuses == [503] * 50  # every diary request got an answer
+    assert run.diary_bodies_leaking == 0  # the generic body: no driver, user, host, port or database
+    assert all(status == 200 for status in run.other_statuses.values()), run.other_statuses
+    assert run.other_while_waiting > 0  # the other pages answered while diary requests were waiting
+
+
+def test_the_503_body_names_no_driver_user_host_port_or_database() -> None:
+    down = Settings(database_url="postgresql+psycopg://babyuser:pw@127.0.0.1:1/secretdb", load_nlp=False)
+    with TestClient(create_app(down)) as client:
+        response = client.post("/v1/diary/families", json={})
+    assert response.status_code == 503
+    assert not any(part in response.text for part in ("psycopg", "babyuser", "127.0.0.1", ":1", "secretdb"))
+
+
+# -- finding 5: cross-site forms ----------------------------------------------------------------
+
+@pytest.mark.parametrize("path,form", [
+    ("/audience", {"audience": "clinician", "next": "/"}),
+    ("/ask", {"q": "white spots on the nose, 3 weeks old"}),
+    ("/check", {"trail": ""}),
+])
+def test_a_form_from_another_site_is_refused(client: TestClient, path: str, form: dict[str, str]) -> None:
+    response = client.post(path, data=form, headers={"sec-fetch-site": "cross-site"}, follow_redirects=False)
+    assert response.status_code == 403
+    assert "babyskin_audience" not in response.headers.get("set-cookie", "")
+    same = client.post("/audience", data={"audience": "clinician", "next": "/"},
+                       headers={"sec-fetch-site": "same-origin"}, follow_redirects=False)
+    assert same.status_code == 303 and "babyskin_audience=clinician" in same.headers["set-cookie"]
