@@ -123,7 +123,7 @@ def diary_routes(client: TestClient) -> list[tuple[str, str]]:
 def test_every_diary_endpoint_needs_a_valid_token(client: TestClient, token: str | None) -> None:
     headers = {"Authorization": token} if token else {}
     routes = diary_routes(client)
-    assert len(routes) == 12
+    assert len(routes) == 13  # issue 17 added POST /v1/diary/token (rotation)
     for method, path in routes:
         if (method, path) == ("POST", "/v1/diary/families"):
             continue

@@ -88,7 +88,8 @@ def test_a_damaged_saved_entry_never_makes_a_page_fail(client: TestClient, modul
             conn.execute(text("UPDATE entries SET findings = CAST(:f AS JSON) WHERE id = :id"),
                          {"f": findings, "id": first})
         else:
-            conn.execute(text("UPDATE entries SET findings = :f WHERE id = :id"), {"f": findings, "id": first})
+            conn.execute(text("UPDATE entries SET findings = :f WHERE id = :id"),
+                         {"f": findings, "id": first})
     engine.dispose()
     timeline = client.get(f"/v1/diary/children/{child_id}", headers=auth)
     assert timeline.status_code == 200, timeline.text
@@ -175,3 +176,47 @@ def test_a_form_from_another_site_is_refused(client: TestClient, path: str, form
     same = client.post("/audience", data={"audience": "clinician", "next": "/"},
                        headers={"sec-fetch-site": "same-origin"}, follow_redirects=False)
     assert same.status_code == 303 and "babyskin_audience=clinician" in same.headers["set-cookie"]
+
+
+# -- finding 5: idempotent writes and token rotation ---------------------------------------------
+
+def test_a_retried_write_with_an_idempotency_key_is_saved_once(client: TestClient) -> None:
+    auth, child_id = diary(client)
+    keyed = {**auth, "Idempotency-Key": "3f1c9a7e-retry-1"}
+    first = client.post(f"/v1/diary/children/{child_id}/entries", json=ENTRY, headers=keyed)
+    again = client.post(f"/v1/diary/children/{child_id}/entries", json=ENTRY, headers=keyed)
+    assert first.status_code == again.status_code == 201, again.text
+    assert first.json()["entry"]["id"] == again.json()["entry"]["id"]
+    other = client.post(f"/v1/diary/children/{child_id}/entries", json=ENTRY,
+                        headers={**auth, "Idempotency-Key": "another-key"})
+    assert other.json()["entry"]["id"] != first.json()["entry"]["id"]
+    assert len(entries_of(client, auth, child_id)) == 2
+    bad = client.post(f"/v1/diary/children/{child_id}/entries", json=ENTRY,
+                      headers={**auth, "Idempotency-Key": "x" * 101})
+    assert bad.status_code == 422
+
+
+def test_concurrent_retries_with_one_key_save_one_row(client: TestClient) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    auth, child_id = diary(client)
+    keyed = {**auth, "Idempotency-Key": "race-key"}
+
+    def post(_: int) -> int:
+        response = client.post(f"/v1/diary/children/{child_id}/entries", json=ENTRY, headers=keyed)
+        assert response.status_code == 201, response.text
+        return response.json()["entry"]["id"]
+
+    with ThreadPoolExecutor(6) as pool:
+        ids = set(pool.map(post, range(6)))
+    assert len(ids) == 1
+    assert len(entries_of(client, auth, child_id)) == 1
+
+
+def test_a_token_can_be_rotated_and_the_old_one_stops_working(client: TestClient) -> None:
+    auth, child_id = diary(client)
+    rotated = client.post("/v1/diary/token", headers=auth)
+    assert rotated.status_code == 200, rotated.text
+    fresh = {"Authorization": f"Bearer {rotated.json()['token']}"}
+    assert client.get("/v1/diary/family", headers=auth).status_code == 401
+    assert client.get(f"/v1/diary/children/{child_id}", headers=fresh).status_code == 200

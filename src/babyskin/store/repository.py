@@ -190,6 +190,17 @@ class DiaryStore:
             session.flush()
             return _family(row), token
 
+    def rotate_token(self, family_id: int) -> str:
+        """A new access token for the family; the old one stops working at once (shown once, stored
+        hashed, like the first)."""
+        token = secrets.token_urlsafe(32)
+        with self._session(write=True) as session:
+            row = session.get(Family, family_id)
+            if row is None:
+                raise NotFound(f"no family with id {family_id}")
+            row.token_sha256 = hash_token(token)
+        return token
+
     def family_for_token(self, token: str) -> FamilyRecord | None:
         with self._session() as session:
             row = session.scalar(select(Family).where(Family.token_sha256 == hash_token(token)))
@@ -298,27 +309,45 @@ class DiaryStore:
     # -- entries ---------------------------------------------------------------------------------
 
     def add_entry(
-        self, family_id: int, child: int | NewChild, entry: NewEntry
+        self, family_id: int, child: int | NewChild, entry: NewEntry, *, idempotency_key: str | None = None
     ) -> tuple[ChildRecord, EntryRecord]:
         """Save an assessed entry for a child (by id, or by name, creating it on first use).
 
-        The child (if new) and the entry are written in one transaction: both or neither.
+        The child (if new) and the entry are written in one transaction: both or neither. With an
+        ``idempotency_key`` a retry (the same key for the same child) returns the entry saved first and
+        never writes a second row, even when the two requests race on different app processes.
         """
-        storable(entry.episode, entry.text, entry.note)
+        storable(entry.episode, entry.text, entry.note, idempotency_key)
         with self._session(write=True) as session:
             if isinstance(child, NewChild):
                 row = self._find_or_insert_child(session, family_id, child)
             else:
                 row = self._own_child(session, family_id, child)
+            if idempotency_key is not None:
+                first = self._keyed_entry(session, row.id, idempotency_key)
+                if first is not None:
+                    return _child(row), _entry(first)
             saved = Entry(
                 child_id=row.id, episode=entry.episode, entry_date=entry.on, text=entry.text,
                 note=entry.note, findings=entry.findings.model_dump(mode="json", exclude_defaults=True),
                 assessment=entry.assessment, kb_version=entry.kb_version, leading=entry.leading,
                 triage=entry.triage, red_flags=[f.model_dump(mode="json") for f in entry.red_flags],
+                idempotency_key=idempotency_key,
             )
-            session.add(saved)
-            session.flush()
+            try:
+                with session.begin_nested():  # a savepoint: a retry on another process may win the race
+                    session.add(saved)
+                    session.flush()
+            except IntegrityError:
+                first = self._keyed_entry(session, row.id, idempotency_key) if idempotency_key else None
+                if first is None:
+                    raise
+                return _child(row), _entry(first)
             return _child(row), _entry(saved)
+
+    @staticmethod
+    def _keyed_entry(session: Session, child_id: int, key: str) -> Entry | None:
+        return session.scalar(select(Entry).where(Entry.child_id == child_id, Entry.idempotency_key == key))
 
     def list_entries(self, family_id: int, child_id: int) -> list[EntryRecord]:
         with self._session() as session:

@@ -103,7 +103,7 @@ class Diary:
         self.today = today
 
     def add_entry(
-        self, family_id: int, child: int | NewChild, draft: EntryDraft
+        self, family_id: int, child: int | NewChild, draft: EntryDraft, *, idempotency_key: str | None = None
     ) -> tuple[ChildRecord, EntryRecord, EpisodeReview]:
         today = self.today()
         target: ChildRecord | NewChild
@@ -138,7 +138,7 @@ class Diary:
             triage=result.triage.level.value, red_flags=result.red_flags,
         )
         ref = target.id if isinstance(target, ChildRecord) else target
-        saved_child, saved = self.store.add_entry(family_id, ref, new)
+        saved_child, saved = self.store.add_entry(family_id, ref, new, idempotency_key=idempotency_key)
         episode = [facts(e) for e in self.store.list_summaries(family_id, saved_child.id, saved.episode)]
         return saved_child, saved, review_entries(self.engine.kb, saved_child.birth_date, episode, today)[0]
 

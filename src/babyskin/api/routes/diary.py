@@ -93,6 +93,9 @@ def get_family(
 
 
 DiaryDep = Annotated[Diary, Depends(get_diary)]
+IdempotencyKey = Annotated[str | None, Header(
+    min_length=1, max_length=100, pattern=r"^[\x21-\x7e]+$",
+    description="a unique string per intended write (e.g. a UUID): retries with it never save twice")]
 FamilyDep = Annotated[FamilyRecord, Depends(get_family)]
 
 
@@ -129,6 +132,12 @@ def create_family(body: FamilyIn, store: StoreDep) -> dict[str, Any]:
     """The token is shown only here; keep it. Only its hash is stored."""
     family, token = store.create_family(body.name)
     return {"family": _family_json(family), "token": token}
+
+
+@router.post("/token", summary="Replace this family's token (the old one stops working)")
+def rotate_token(family: FamilyDep, store: StoreDep) -> dict[str, Any]:
+    """The new token is shown only here; the one sent with this request no longer works."""
+    return {"family": _family_json(family), "token": store.rotate_token(family.id)}
 
 
 @router.get("/family", summary="This family and its children")
@@ -177,9 +186,13 @@ def list_entries(child_id: RowId, family: FamilyDep, store: StoreDep) -> list[di
 
 
 @router.post("/children/{child_id}/entries", status_code=201, summary="Add an entry; it is assessed")
-def add_entry(child_id: RowId, body: EntryDraft, family: FamilyDep, diary: DiaryDep) -> dict[str, Any]:
-    """The entry with its assessment, and its episode's review (course, "check again by", flags)."""
-    child, entry, review = diary.add_entry(family.id, child_id, body)
+def add_entry(child_id: RowId, body: EntryDraft, family: FamilyDep, diary: DiaryDep,
+              idempotency_key: IdempotencyKey = None) -> dict[str, Any]:
+    """The entry with its assessment, and its episode's review (course, "check again by", flags).
+
+    Send an ``Idempotency-Key`` header (any unique string, e.g. a UUID) to make retries safe: a retry
+    with the same key for the same child returns the entry saved first and never saves a second one."""
+    child, entry, review = diary.add_entry(family.id, child_id, body, idempotency_key=idempotency_key)
     return {"child": child_json(child, diary.today()), "entry": entry_json(entry),
             "episode": review.model_dump(mode="json")}
 
