@@ -21,6 +21,17 @@ class Settings:
     database_url: str | None = None
     max_body_bytes: int = 64 * 1024
     load_nlp: bool = True
+    rate_limits: bool = True
+    """Per-client rate limits on ask, check, family creation and diary writes (api/throttle.py)."""
+    rate_limit_storage: str = "memory://"
+    """A ``limits`` storage URI; ``redis://host:6379`` shares the counters between app processes."""
+    db_waiters: int = 8
+    """At most this many requests wait on the database at once; the rest get a fast 503."""
+    text_workers: int = 2
+    text_queue: int = 8
+    """Threads reading free text, and how many more requests may wait for one (then a fast 503)."""
+    secret_key: str | None = None
+    """Signs conversation tokens (HMAC); generated on first run into the user data folder if unset."""
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -29,6 +40,12 @@ class Settings:
             kb_dir=Path(kb_dir) if kb_dir else None,
             database_url=os.environ.get("BABYSKIN_DATABASE_URL") or None,
             load_nlp=os.environ.get("BABYSKIN_LOAD_NLP", "1") != "0",
+            rate_limits=os.environ.get("BABYSKIN_RATE_LIMITS", "1") != "0",
+            rate_limit_storage=os.environ.get("BABYSKIN_RATE_LIMIT_STORAGE") or "memory://",
+            db_waiters=int(os.environ.get("BABYSKIN_DB_WAITERS") or 8),
+            text_workers=int(os.environ.get("BABYSKIN_TEXT_WORKERS") or 2),
+            text_queue=int(os.environ.get("BABYSKIN_TEXT_QUEUE") or 8),
+            secret_key=os.environ.get("BABYSKIN_SECRET_KEY") or None,
         )
 
     def resolved_database_url(self) -> str:

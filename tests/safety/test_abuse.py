@@ -220,3 +220,66 @@ def test_a_token_can_be_rotated_and_the_old_one_stops_working(client: TestClient
     fresh = {"Authorization": f"Bearer {rotated.json()['token']}"}
     assert client.get("/v1/diary/family", headers=auth).status_code == 401
     assert client.get(f"/v1/diary/children/{child_id}", headers=fresh).status_code == 200
+
+
+# -- finding 4 and 5: free text off the event loop, rate limits ---------------------------------
+
+def test_family_creation_is_rate_limited_per_client(module_db_url: str) -> None:
+    app = create_app(Settings(database_url=module_db_url, load_nlp=False))
+    with TestClient(app) as client:
+        statuses = [client.post("/v1/diary/families", json={"name": "burst"}).status_code for _ in range(31)]
+        assert statuses[:30] == [201] * 30
+        refused = client.post("/v1/diary/families", json={"name": "burst"})
+        assert refused.status_code == 429 and int(refused.headers["retry-after"]) >= 1
+        assert refused.json()["status"] == 429 and "too many requests" in refused.json()["error"]
+        assert all(name in refused.headers for name in HEADERS)
+        assert client.get("/healthz").status_code == 200  # other routes are not counted
+
+
+def test_a_full_text_pool_answers_busy_at_once() -> None:
+    import asyncio
+    import threading
+
+    from babyskin.api.throttle import Busy, TextPool
+
+    pool = TextPool(workers=1, queue=1)
+    release = threading.Event()
+
+    async def scenario() -> list[str]:
+        first = asyncio.ensure_future(pool.run(release.wait))
+        second = asyncio.ensure_future(pool.run(lambda: "queued"))
+        await asyncio.sleep(0)
+        outcomes = []
+        try:
+            await pool.run(lambda: "third")
+        except Busy as error:
+            outcomes.append(str(error))
+        release.set()
+        outcomes.append(str(await first))
+        outcomes.append(await second)
+        outcomes.append(await pool.run(lambda: "after"))
+        return outcomes
+
+    outcomes = asyncio.run(scenario())
+    pool.close()
+    assert "busy" in outcomes[0] and outcomes[1:] == ["True", "queued", "after"]
+
+
+def test_the_ask_routes_run_on_the_text_pool(module_db_url: str) -> None:
+    from babyskin.api.throttle import TextPool
+
+    app = create_app(Settings(database_url=module_db_url, load_nlp=False, text_workers=1, text_queue=0))
+    blocked = TextPool(workers=1, queue=0)
+    gate = __import__("threading").Event()
+    blocked._executor.submit(gate.wait)  # occupy the only worker
+    blocked._slots.acquire()
+    app.state.text_pool = blocked
+    with TestClient(app) as client:
+        api = client.post("/v1/ask", json={"text": "white spots on the nose"})
+        web = client.post("/ask", data={"q": "white spots on the nose"})
+        health = client.get("/healthz")
+    gate.set()
+    blocked.close()
+    assert api.status_code == 503 and api.headers["retry-after"] == "5" and "busy" in api.json()["error"]
+    assert web.status_code == 503 and "busy" in web.text
+    assert health.status_code == 200

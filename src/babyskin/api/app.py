@@ -8,6 +8,7 @@ from fastapi_offline import FastAPIOffline
 
 from babyskin.api.errors import install_error_handlers
 from babyskin.api.limits import BodyLimit
+from babyskin.api.throttle import RateLimits, TextPool
 from babyskin.engine.assess import Engine
 from babyskin.kb.loader import load_kb
 from babyskin.settings import Settings
@@ -34,6 +35,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.answers = assess.AnswerCache()
     app.add_middleware(assess.CachedAnswers, answers=app.state.answers)  # innermost: added first
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
+    if settings.rate_limits:
+        app.add_middleware(RateLimits, storage_uri=settings.rate_limit_storage)
+    app.state.text_pool = TextPool(settings.text_workers, settings.text_queue)
     from babyskin.web.security import SecurityHeaders
 
     app.add_middleware(SecurityHeaders)  # strict CSP and friends on every response

@@ -9,6 +9,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from babyskin.api.throttle import Busy
 from babyskin.errors import BabyskinError, InputError, NotFound, StorageError
 
 log = logging.getLogger("babyskin.api")
@@ -55,6 +56,12 @@ def install_error_handlers(app: FastAPI) -> None:
     async def _storage(_request: Request, exc: StorageError) -> JSONResponse:
         log.warning("diary storage: %s", exc)  # store messages never hold diary text
         return error_response(503, [UNAVAILABLE])
+
+    @app.exception_handler(Busy)
+    async def _busy(_request: Request, exc: Busy) -> JSONResponse:
+        response = error_response(503, exc.problems)
+        response.headers["retry-after"] = "5"
+        return response
 
     @app.exception_handler(BabyskinError)
     async def _other(_request: Request, exc: BabyskinError) -> JSONResponse:

@@ -17,6 +17,7 @@ from fastapi.staticfiles import StaticFiles
 
 from babyskin.answer.compare import compare as run_compare
 from babyskin.answer.render import condition_json
+from babyskin.api.throttle import Busy
 from babyskin.engine.assess import Engine
 from babyskin.engine.guided import next_step
 from babyskin.engine.triage import fail_safe
@@ -123,8 +124,9 @@ async def ask(request: Request) -> Response:
     home_again = {"q": raw[:MAX_QUESTION_CHARS], "max_chars": MAX_QUESTION_CHARS}
     try:
         text = question_text(raw)
-        reading = read_text(text, engine.kb, conversation)
-    except ReaderUnavailable as error:
+        # the reader runs on the app's bounded text pool, off the event loop (issue 17)
+        reading = await request.app.state.text_pool.run(lambda: read_text(text, engine.kb, conversation))
+    except (ReaderUnavailable, Busy) as error:
         return render(request, "home.html", {**home_again, "error": str(error)}, status=503,
                       audience=audience)
     except InputError as error:

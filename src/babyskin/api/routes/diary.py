@@ -35,7 +35,7 @@ TOKEN_HELP = ("send 'Authorization: Bearer <token>'; create a family with POST /
 def open_store(settings: Settings) -> DiaryStore | StorageError:
     """The diary store for ``settings`` (connects lazily), or why there is none: never raises."""
     try:
-        return DiaryStore(settings.resolved_database_url())
+        return DiaryStore(settings.resolved_database_url(), waiters=settings.db_waiters)
     except StorageError as error:
         return error
     except OSError as error:
