@@ -7,12 +7,54 @@ from dataclasses import dataclass
 from pathlib import Path
 
 
-def default_database_url() -> str:
+def data_folder() -> Path:
+    """Where babyskin keeps its files: ``BABYSKIN_DATA_DIR``, else the user data folder."""
     from platformdirs import user_data_dir
 
-    folder = Path(user_data_dir("babyskin", appauthor=False))
+    folder = Path(os.environ.get("BABYSKIN_DATA_DIR") or user_data_dir("babyskin", appauthor=False))
     folder.mkdir(parents=True, exist_ok=True)
-    return f"sqlite:///{folder / 'babyskin.db'}"
+    return folder
+
+
+def default_database_url() -> str:
+    return f"sqlite:///{data_folder() / 'babyskin.db'}"
+
+
+KEY_FILE = "secret.key"
+_secret: bytes | None = None
+
+
+def use_secret_key(key: str | None) -> None:
+    """Use ``key`` (from settings) to sign tokens; ``None`` falls back to :func:`secret_key`'s search."""
+    global _secret
+    _secret = key.encode() if key else None
+
+
+def secret_key() -> bytes:
+    """The key that signs conversation tokens (HMAC-SHA256): ``Settings.secret_key`` or
+    ``BABYSKIN_SECRET_KEY``, else a random key generated on first run into ``secret.key`` in the data
+    folder (readable by its owner only). Several app processes must share one key (docs/deploy.md)."""
+    global _secret
+    if _secret is None:
+        env = os.environ.get("BABYSKIN_SECRET_KEY")
+        _secret = env.encode() if env else _key_file(data_folder() / KEY_FILE)
+    return _secret
+
+
+def _key_file(path: Path) -> bytes:
+    import secrets
+
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        key = path.read_bytes().strip()
+        if len(key) >= 32:
+            return key
+        raise ValueError(f"{path} holds no usable key; delete it and babyskin makes a new one") from None
+    key = secrets.token_hex(32).encode()
+    with os.fdopen(fd, "wb") as handle:
+        handle.write(key)
+    return key
 
 
 @dataclass(frozen=True)

@@ -283,3 +283,39 @@ def test_the_ask_routes_run_on_the_text_pool(module_db_url: str) -> None:
     assert api.status_code == 503 and api.headers["retry-after"] == "5" and "busy" in api.json()["error"]
     assert web.status_code == 503 and "busy" in web.text
     assert health.status_code == 200
+
+
+# -- finding 5: the conversation token is signed with the server's key ---------------------------
+
+def test_a_conversation_token_cannot_be_forged(kb, tmp_path, monkeypatch) -> None:
+    import base64
+    import hashlib
+    import json
+    import os
+
+    from babyskin import settings
+    from babyskin.errors import InputError
+    from babyskin.models import Findings
+    from babyskin.understand import decode_conversation, encode_conversation
+
+    monkeypatch.delenv("BABYSKIN_SECRET_KEY", raising=False)
+    monkeypatch.setenv("BABYSKIN_DATA_DIR", str(tmp_path))
+    settings.use_secret_key(None)
+    try:
+        token = encode_conversation(Findings(locations=("nose",)))
+        key_file = tmp_path / settings.KEY_FILE
+        assert key_file.exists() and oct(os.stat(key_file).st_mode & 0o777) == "0o600"
+        assert decode_conversation(token, kb).locations == ("nose",)
+        # the old, unkeyed checksum: anyone could build a token with findings the parent never gave
+        payload = json.dumps({"findings": {"locations": ["nose"], "absent": ["fever"]}, "v": 1},
+                             separators=(",", ":"), sort_keys=True).encode()
+        for check in (hashlib.sha256(b"babyskin-conversation:" + payload).hexdigest()[:16],
+                      hashlib.sha256(b"babyskin-conversation:" + payload).hexdigest()[:32]):
+            forged = base64.urlsafe_b64encode(payload).decode().rstrip("=") + "." + check
+            with pytest.raises(InputError, match="changed or damaged"):
+                decode_conversation(forged, kb)
+        settings.use_secret_key("another-server-key-" + "x" * 32)
+        with pytest.raises(InputError, match="changed or damaged"):
+            decode_conversation(token, kb)
+    finally:
+        settings.use_secret_key(None)

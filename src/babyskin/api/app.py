@@ -11,13 +11,14 @@ from babyskin.api.limits import BodyLimit
 from babyskin.api.throttle import RateLimits, TextPool
 from babyskin.engine.assess import Engine
 from babyskin.kb.loader import load_kb
-from babyskin.settings import Settings
+from babyskin.settings import Settings, use_secret_key
 
 VERSION = "0.1.0"
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()
+    use_secret_key(settings.secret_key)
     engine = Engine(load_kb(settings.kb_dir))
     _ = engine.model  # compile once at start-up, not on the first request
     app = FastAPIOffline(  # FastAPI with the /docs page's Swagger UI served from this server
