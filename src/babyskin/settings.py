@@ -67,7 +67,7 @@ class Settings:
     """Per-client rate limits on ask, check, family creation and diary writes (api/throttle.py)."""
     rate_limit_storage: str = "memory://"
     """A ``limits`` storage URI; ``redis://host:6379`` shares the counters between app processes."""
-    db_waiters: int = 8
+    db_waiters: int = 15
     """At most this many requests wait on the database at once; the rest get a fast 503."""
     text_workers: int = 2
     text_queue: int = 8
@@ -84,7 +84,7 @@ class Settings:
             load_nlp=os.environ.get("BABYSKIN_LOAD_NLP", "1") != "0",
             rate_limits=os.environ.get("BABYSKIN_RATE_LIMITS", "1") != "0",
             rate_limit_storage=os.environ.get("BABYSKIN_RATE_LIMIT_STORAGE") or "memory://",
-            db_waiters=int(os.environ.get("BABYSKIN_DB_WAITERS") or 8),
+            db_waiters=int(os.environ.get("BABYSKIN_DB_WAITERS") or 15),
             text_workers=int(os.environ.get("BABYSKIN_TEXT_WORKERS") or 2),
             text_queue=int(os.environ.get("BABYSKIN_TEXT_QUEUE") or 8),
             secret_key=os.environ.get("BABYSKIN_SECRET_KEY") or None,

@@ -41,8 +41,9 @@ from babyskin.text import control_characters
 
 log = logging.getLogger("babyskin.store")
 EXPORT_FORMAT = "babyskin-diary-export"
-DB_WAITERS = 8
-"""At most this many threads wait on the database at once (see :mod:`babyskin.store.gate`)."""
+DB_WAITERS = 15
+"""At most this many threads wait on the database at once (see :mod:`babyskin.store.gate`): the
+PostgreSQL pool's size (5 + 10 overflow), well under the 40 threads every other route shares."""
 STARTING = "the diary database is being prepared; try again in a few seconds"
 EXPORT_VERSION = 1
 
