@@ -319,3 +319,33 @@ def test_a_conversation_token_cannot_be_forged(kb, tmp_path, monkeypatch) -> Non
             decode_conversation(token, kb)
     finally:
         settings.use_secret_key(None)
+
+
+# -- finding 5: on PostgreSQL, deleted means gone from the table files -------------------------
+
+def raw_table_bytes(url: str, table: str) -> bytes:
+    engine = create_engine(url, isolation_level="AUTOCOMMIT")
+    try:
+        with engine.connect() as conn:
+            conn.execute(text("CREATE EXTENSION IF NOT EXISTS pageinspect"))
+            size = f"SELECT pg_relation_size('{table}') / current_setting('block_size')::int"
+            blocks = conn.scalar(text(size))
+            return b"".join(conn.scalar(text(f"SELECT get_raw_page('{table}', {n})")) for n in range(blocks))
+    finally:
+        engine.dispose()
+
+
+def test_on_postgresql_a_deleted_entry_leaves_no_bytes_in_the_table_files(
+    client: TestClient, module_db_url: str
+) -> None:
+    if not module_db_url.startswith("postgresql"):
+        pytest.skip("SQLite overwrites deleted content itself (secure_delete; tests/test_diary_store.py)")
+    auth, child_id = diary(client)
+    secret = "gone-for-good-7hq2x"
+    saved = client.post(f"/v1/diary/children/{child_id}/entries", json={**ENTRY, "note": secret},
+                        headers=auth)
+    assert saved.status_code == 201
+    assert secret.encode() in raw_table_bytes(module_db_url, "entries")
+    deleted = client.delete(f"/v1/diary/entries/{saved.json()['entry']['id']}", headers=auth)
+    assert deleted.status_code == 200
+    assert secret.encode() not in raw_table_bytes(module_db_url, "entries")

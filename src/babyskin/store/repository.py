@@ -170,14 +170,34 @@ class DiaryStore:
                 raise self._error(error) from None
 
     def _after_delete(self) -> None:
-        """On SQLite, fold the write-ahead log into the file so deleted text is gone from disk too."""
-        if not is_sqlite(self.engine):
-            return
+        """Deleted means gone from the database's files too, not only from its answers.
+
+        SQLite: ``secure_delete`` overwrites freed pages and the write-ahead log is folded into the
+        file. PostgreSQL keeps a deleted row's bytes in the table files as a dead tuple until they are
+        rewritten, so the diary tables are rewritten at once with ``VACUUM FULL`` (issue 17). It takes
+        a short exclusive lock: if another process holds the tables longer than the lock timeout, the
+        delete still stands and ``babyskin`` logs that the rewrite waits for the next delete or the
+        operator's scheduled ``VACUUM FULL`` (docs/deploy.md).
+        """
         try:
-            with self.gate.slot(), self.engine.connect() as conn:
-                conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+            with self.gate.slot():
+                if is_sqlite(self.engine):
+                    with self.engine.connect() as conn:
+                        conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+                    return
+                self.purge()
         except SQLAlchemyError as error:
-            raise self._error(error) from None
+            if is_sqlite(self.engine):
+                raise self._error(error) from None
+            log.warning("deleted rows could not be purged from the table files yet: %s",
+                        type(error).__name__)
+
+    def purge(self) -> None:
+        """PostgreSQL: rewrite the diary tables so no deleted row's bytes remain in their files."""
+        if is_sqlite(self.engine):
+            return
+        with self.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            conn.exec_driver_sql("VACUUM FULL entries, children, families")
 
     # -- families --------------------------------------------------------------------------------
 
