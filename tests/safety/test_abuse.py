@@ -349,3 +349,17 @@ def test_on_postgresql_a_deleted_entry_leaves_no_bytes_in_the_table_files(
     deleted = client.delete(f"/v1/diary/entries/{saved.json()['entry']['id']}", headers=auth)
     assert deleted.status_code == 200
     assert secret.encode() not in raw_table_bytes(module_db_url, "entries")
+
+
+def test_the_answer_cache_is_keyed_on_the_parsed_request(client: TestClient) -> None:
+    import json
+
+    answers = client.app.state.answers
+    findings = {"locations": ["nose"], "lesions": ["papule"], "colors": ["white"], "age_days": 21}
+    first = client.post("/v1/assess", json={"findings": findings})
+    before = sum(len(key) for key in answers._data)
+    for pad in range(1, 41):  # the same request padded with whitespace: 40 bodies of ~40 KB
+        body = json.dumps({"findings": findings}).replace(":", ":" + " " * (1000 * pad // 4))
+        response = client.post("/v1/assess", content=body, headers={"content-type": "application/json"})
+        assert response.status_code == 200 and response.content == first.content
+    assert sum(len(key) for key in answers._data) - before < 4096  # padded bodies pinned nothing
