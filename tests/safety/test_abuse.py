@@ -363,3 +363,56 @@ def test_the_answer_cache_is_keyed_on_the_parsed_request(client: TestClient) -> 
         response = client.post("/v1/assess", content=body, headers={"content-type": "application/json"})
         assert response.status_code == 200 and response.content == first.content
     assert sum(len(key) for key in answers._data) - before < 4096  # padded bodies pinned nothing
+
+
+# -- finding 5: local files ---------------------------------------------------------------------
+
+class Planted:
+    """A pickle that runs code when loaded (writes a marker file)."""
+
+    def __init__(self, marker: str) -> None:
+        self.marker = marker
+
+    def __reduce__(self):
+        return (open, (self.marker, "w"))
+
+
+def test_a_planted_kb_cache_file_is_never_unpickled(tmp_path, monkeypatch) -> None:
+    import pickle
+
+    from babyskin.kb import loader
+
+    monkeypatch.setenv("BABYSKIN_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setenv("BABYSKIN_KB_CACHE", "1")
+    root = loader.default_kb_dir()
+    cache = loader._cache_file(loader.kb_digest(root))
+    assert cache is not None and str(cache).startswith(str(tmp_path))  # never the home folder in tests
+    cache.parent.mkdir(parents=True)
+    marker = tmp_path / "code-ran"
+    cache.write_bytes(pickle.dumps(Planted(str(marker))))
+    kb = loader.load_kb(root)
+    assert not marker.exists() and kb.conditions
+    assert cache.read_bytes().startswith(loader.CACHE_MAGIC)  # replaced by a sealed copy
+    assert loader.load_kb(root).version == kb.version  # and the sealed copy is used
+    sealed = cache.read_bytes()
+    cache.write_bytes(sealed[:-1] + bytes([sealed[-1] ^ 1]))  # one bit changed
+    assert loader.load_kb(root).version == kb.version
+
+
+@pytest.mark.parametrize("url", ["javascript:alert(1)", "data:text/html,hi", "file:///etc/passwd",
+                                 "ftp://example.org/x", "https//missing-colon"])
+def test_kb_lint_allows_only_http_urls(tmp_path, url: str) -> None:
+    import shutil
+
+    from babyskin.kb import loader
+    from babyskin.kb.checks import check_kb
+
+    root = tmp_path / "kb"
+    shutil.copytree(loader.default_kb_dir(), root)
+    refs = root / "references.yaml"
+    text_ = refs.read_text(encoding="utf-8")
+    first_url = next(line for line in text_.splitlines() if line.strip().startswith("url:"))
+    refs.write_text(text_.replace(first_url, first_url.split("url:")[0] + f"url: '{url}'", 1),
+                    encoding="utf-8")
+    problems = check_kb(loader.load_kb(root, check=False))
+    assert any("is not an http(s) address" in p for p in problems), problems
