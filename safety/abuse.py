@@ -54,15 +54,12 @@ def random_text(rnd: random.Random, chars: int) -> str:
 
 def soak(requests: int, chars: int, *, warmup: int = 100, clients: int = 4,
          seed: int = 17) -> dict[str, float]:
-    rnd = random.Random(seed)
-    texts = [random_text(rnd, chars) for _ in range(64)]  # reused with a random suffix: new words each time
     with loopback_server(load_nlp=True, env=NO_LIMITS) as server:
         pid = server.process.pid
         errors = 0
 
         def send(i: int) -> int:
-            suffix = " ".join(f"w{uuid.uuid4().hex[:10]}" for _ in range(20))
-            body = {"text": texts[i % len(texts)][: chars - len(suffix) - 1] + " " + suffix}
+            body = {"text": random_text(random.Random(seed * 1_000_003 + i), chars)}  # new words each time
             for _ in range(50):  # a full text pool answers 503 with Retry-After: wait and resend
                 response = httpx.post(server.base_url + "/v1/ask", json=body, timeout=120)
                 if response.status_code != 503:

@@ -25,7 +25,8 @@ HEADERS = ("content-security-policy", "x-content-type-options", "x-frame-options
 
 @pytest.fixture(scope="module")
 def client(module_db_url: str) -> Iterator[TestClient]:
-    app = create_app(Settings(database_url=module_db_url, load_nlp=False))
+    # the rate limits have their own test (with their own app); here many families are made quickly
+    app = create_app(Settings(database_url=module_db_url, load_nlp=False, rate_limits=False))
     with TestClient(app, raise_server_exceptions=False) as client:
         yield client
 
@@ -416,3 +417,34 @@ def test_kb_lint_allows_only_http_urls(tmp_path, url: str) -> None:
                     encoding="utf-8")
     problems = check_kb(loader.load_kb(root, check=False))
     assert any("is not an http(s) address" in p for p in problems), problems
+
+
+# -- finding 5: pagination and quotas -----------------------------------------------------------
+
+def test_timelines_and_entries_come_in_pages(client: TestClient) -> None:
+    auth, child_id = diary(client)
+    path = f"/v1/diary/children/{child_id}/entries"
+    ids = [client.post(path, json=ENTRY, headers=auth).json()["entry"]["id"] for _ in range(5)]
+    page = client.get(f"/v1/diary/children/{child_id}?limit=2", headers=auth).json()
+    assert [e["id"] for e in page["entries"]] == ids[:2]
+    assert page["entries_total"] == 5 and page["next_offset"] == 2 and page["episodes"]
+    last = client.get(f"/v1/diary/children/{child_id}?limit=2&offset=4", headers=auth).json()
+    assert [e["id"] for e in last["entries"]] == ids[4:] and last["next_offset"] is None
+    listed = client.get(f"/v1/diary/children/{child_id}/entries?limit=3&offset=1", headers=auth).json()
+    assert [e["id"] for e in listed] == ids[1:4]
+    assert client.get(f"/v1/diary/children/{child_id}/entries?limit=100000", headers=auth).status_code == 422
+
+
+def test_quotas_bound_children_and_entries(client: TestClient, monkeypatch) -> None:
+    from babyskin.store import repository
+
+    monkeypatch.setattr(repository, "MAX_ENTRIES_PER_CHILD", 2)
+    monkeypatch.setattr(repository, "MAX_CHILDREN_PER_FAMILY", 1)
+    auth, child_id = diary(client)
+    path = f"/v1/diary/children/{child_id}/entries"
+    assert [client.post(path, json=ENTRY, headers=auth).status_code for _ in range(2)] == [201, 201]
+    refused = client.post(path, json=ENTRY, headers=auth)
+    assert refused.status_code == 422 and "the most one child's diary keeps" in refused.json()["error"]
+    second = client.post("/v1/diary/children", json={"name": "Two", "birth_date": BORN}, headers=auth)
+    assert second.status_code == 422 and "children" in second.json()["error"]
+    assert len(entries_of(client, auth, child_id)) == 2

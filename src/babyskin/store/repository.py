@@ -41,6 +41,9 @@ from babyskin.text import control_characters
 
 log = logging.getLogger("babyskin.store")
 EXPORT_FORMAT = "babyskin-diary-export"
+MAX_CHILDREN_PER_FAMILY = 20
+MAX_ENTRIES_PER_CHILD = 2000
+"""Quotas (issue 17): a diary cannot be grown without bound by one token."""
 DB_WAITERS = 15
 """At most this many threads wait on the database at once (see :mod:`babyskin.store.gate`): the
 PostgreSQL pool's size (5 + 10 overflow), well under the 40 threads every other route shares."""
@@ -272,6 +275,9 @@ class DiaryStore:
 
     def _insert_child(self, session: Session, family_id: int, child: NewChild) -> Child:
         storable(child.name)
+        held = session.scalar(select(func.count(Child.id)).where(Child.family_id == family_id)) or 0
+        if held >= MAX_CHILDREN_PER_FAMILY:
+            raise InputError(f"this diary has {held} children, the most one diary keeps")
         name = " ".join(child.name.split())
         row = Child(family_id=family_id, name=name, name_key=name_key(name), birth_date=child.birth_date,
                     gestation_weeks=child.gestation_weeks)
@@ -348,6 +354,10 @@ class DiaryStore:
                 first = self._keyed_entry(session, row.id, idempotency_key)
                 if first is not None:
                     return _child(row), _entry(first)
+            held = session.scalar(select(func.count(Entry.id)).where(Entry.child_id == row.id)) or 0
+            if held >= MAX_ENTRIES_PER_CHILD:
+                raise InputError(f"{row.name} has {held} entries, the most one child's diary keeps;"
+                                 " export the diary and delete old entries to add more")
             saved = Entry(
                 child_id=row.id, episode=entry.episode, entry_date=entry.on, text=entry.text,
                 note=entry.note, findings=entry.findings.model_dump(mode="json", exclude_defaults=True),
@@ -370,13 +380,20 @@ class DiaryStore:
     def _keyed_entry(session: Session, child_id: int, key: str) -> Entry | None:
         return session.scalar(select(Entry).where(Entry.child_id == child_id, Entry.idempotency_key == key))
 
-    def list_entries(self, family_id: int, child_id: int) -> list[EntryRecord]:
+    def list_entries(self, family_id: int, child_id: int, *, limit: int | None = None,
+                     offset: int = 0) -> list[EntryRecord]:
+        """A child's entries, oldest first; ``limit``/``offset`` give one page of them."""
         with self._session() as session:
             self._own_child(session, family_id, child_id)
-            rows = session.scalars(
-                select(Entry).where(Entry.child_id == child_id).order_by(Entry.entry_date, Entry.id)
-            )
-            return [_entry(row) for row in rows]
+            query = select(Entry).where(Entry.child_id == child_id).order_by(Entry.entry_date, Entry.id)
+            if limit is not None:
+                query = query.limit(limit).offset(offset)
+            return [_entry(row) for row in session.scalars(query)]
+
+    def count_entries(self, family_id: int, child_id: int) -> int:
+        with self._session() as session:
+            self._own_child(session, family_id, child_id)
+            return session.scalar(select(func.count(Entry.id)).where(Entry.child_id == child_id)) or 0
 
     def list_summaries(self, family_id: int, child_id: int, episode: str | None = None) -> list[EntrySummary]:
         """A child's entries (of one episode, if given) without texts or full assessments."""

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
@@ -27,6 +27,8 @@ from babyskin.text import control_characters, refuse_control_characters
 
 log = logging.getLogger("babyskin.diary")
 TEXT_MAX = 4000
+PAGE_DEFAULT = 100
+PAGE_MAX = 500
 NOTE_MAX = 2000
 
 
@@ -142,11 +144,11 @@ class Diary:
         episode = [facts(e) for e in self.store.list_summaries(family_id, saved_child.id, saved.episode)]
         return saved_child, saved, review_entries(self.engine.kb, saved_child.birth_date, episode, today)[0]
 
-    def reviews(self, child: ChildRecord, entries: list[EntryRecord]) -> tuple[EpisodeReview, ...]:
+    def reviews(self, child: ChildRecord, entries: Sequence[EntrySummary]) -> tuple[EpisodeReview, ...]:
         """Each episode's review; an episode whose review fails is left out (see :meth:`unreviewed`)."""
         return self._reviews(child, entries)[0]
 
-    def _reviews(self, child: ChildRecord, entries: list[EntryRecord]
+    def _reviews(self, child: ChildRecord, entries: Sequence[EntrySummary]
                  ) -> tuple[tuple[EpisodeReview, ...], list[str]]:
         groups: dict[str, list[EntryFacts]] = {}
         for entry in entries:
@@ -162,16 +164,22 @@ class Diary:
         done.sort(key=lambda r: (r.last_on, r.entry_ids[-1]), reverse=True)
         return tuple(done), failed
 
-    def timeline(self, family_id: int, child_id: int) -> dict[str, Any]:
-        """The child, each episode's review (newest first) and every entry with its assessment."""
+    def timeline(self, family_id: int, child_id: int, *, limit: int = PAGE_DEFAULT,
+                 offset: int = 0) -> dict[str, Any]:
+        """The child, each episode's review (newest first, from every entry) and one page of entries
+        with their assessments (``limit`` from ``offset``, oldest first; ``next_offset`` for more)."""
         child = self.store.get_child(family_id, child_id)
-        entries = self.store.list_entries(family_id, child_id)
-        reviews, failed = self._reviews(child, entries)
+        summaries = self.store.list_summaries(family_id, child_id)
+        reviews, failed = self._reviews(child, summaries)
+        entries = self.store.list_entries(family_id, child_id, limit=limit, offset=offset)
+        more = offset + len(entries) < len(summaries)
         return {
             "child": child_json(child, self.today()),
             "episodes": [r.model_dump(mode="json") for r in reviews],
             "unreviewed_episodes": failed,
             "entries": [entry_json(e) for e in entries],
+            "entries_total": len(summaries),
+            "next_offset": offset + len(entries) if more else None,
         }
 
 

@@ -15,7 +15,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, FastAPI, Header, Path, Request, status
+from fastapi import APIRouter, Depends, FastAPI, Header, Path, Query, Request, status
 from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 from starlette.exceptions import HTTPException
@@ -23,8 +23,16 @@ from starlette.exceptions import HTTPException
 from babyskin.errors import StorageError
 from babyskin.settings import Settings
 from babyskin.store.records import FamilyRecord, NewChild
-from babyskin.store.repository import DiaryStore
-from babyskin.store.service import Diary, EntryDraft, check_child, child_json, entry_json
+from babyskin.store.repository import MAX_ENTRIES_PER_CHILD, DiaryStore
+from babyskin.store.service import (
+    PAGE_DEFAULT,
+    PAGE_MAX,
+    Diary,
+    EntryDraft,
+    check_child,
+    child_json,
+    entry_json,
+)
 from babyskin.text import refuse_control_characters
 
 log = logging.getLogger("babyskin.diary")
@@ -61,6 +69,8 @@ router = APIRouter(prefix="/v1/diary", tags=["diary"], lifespan=lifespan)
 
 # Ids are 64-bit database keys: anything outside that range cannot exist (404-style 422, never 500).
 RowId = Annotated[int, Path(ge=1, le=2**63 - 1, description="an id from this family's diary")]
+Limit = Annotated[int, Query(ge=1, le=PAGE_MAX, description="entries per page")]
+Offset = Annotated[int, Query(ge=0, le=MAX_ENTRIES_PER_CHILD, description="entries to skip")]
 
 
 def get_store(request: Request) -> DiaryStore:
@@ -171,8 +181,11 @@ def add_child(body: ChildIn, family: FamilyDep, diary: DiaryDep) -> dict[str, An
 
 
 @router.get("/children/{child_id}", summary="A child's timeline: episodes, expected course and flags")
-def get_child(child_id: RowId, family: FamilyDep, diary: DiaryDep) -> dict[str, Any]:
-    return diary.timeline(family.id, child_id)
+def get_child(child_id: RowId, family: FamilyDep, diary: DiaryDep, limit: Limit = PAGE_DEFAULT,
+              offset: Offset = 0) -> dict[str, Any]:
+    """Reviews cover every entry; ``entries`` is one page (``limit`` from ``offset``, oldest first)
+    and ``next_offset`` says where the next page starts (``null`` on the last)."""
+    return diary.timeline(family.id, child_id, limit=limit, offset=offset)
 
 
 @router.delete("/children/{child_id}", summary="Delete a child and all its entries")
@@ -181,8 +194,10 @@ def delete_child(child_id: RowId, family: FamilyDep, store: StoreDep) -> dict[st
 
 
 @router.get("/children/{child_id}/entries", summary="A child's entries with their assessments")
-def list_entries(child_id: RowId, family: FamilyDep, store: StoreDep) -> list[dict[str, Any]]:
-    return [entry_json(e) for e in store.list_entries(family.id, child_id)]
+def list_entries(child_id: RowId, family: FamilyDep, store: StoreDep, limit: Limit = PAGE_DEFAULT,
+                 offset: Offset = 0) -> list[dict[str, Any]]:
+    """One page of entries, oldest first (``limit`` from ``offset``)."""
+    return [entry_json(e) for e in store.list_entries(family.id, child_id, limit=limit, offset=offset)]
 
 
 @router.post("/children/{child_id}/entries", status_code=201, summary="Add an entry; it is assessed")
