@@ -200,7 +200,13 @@ class DiaryStore:
         if is_sqlite(self.engine):
             return
         with self.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-            conn.exec_driver_sql("VACUUM FULL entries, children, families")
+            conn.exec_driver_sql("SET statement_timeout = '60s'")  # the rewrite, not a request's query
+            conn.exec_driver_sql("SET lock_timeout = '10s'")
+            try:
+                conn.exec_driver_sql("VACUUM FULL entries, children, families")
+            finally:
+                conn.exec_driver_sql("RESET statement_timeout")
+                conn.exec_driver_sql("RESET lock_timeout")
 
     # -- families --------------------------------------------------------------------------------
 
