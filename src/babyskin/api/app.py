@@ -75,6 +75,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     return app
 
 
+def create_app_from_env() -> FastAPI:
+    """``create_app`` with the ``BABYSKIN_*`` environment: the factory for running uvicorn directly
+    (``uvicorn --factory babyskin.api.app:create_app_from_env --proxy-headers ...``, docs/deploy.md)."""
+    return create_app(Settings.from_env())
+
+
 def _register_schema(app: FastAPI, model: type) -> None:
     """Add a request model to the OpenAPI components (for routes that validate bodies themselves)."""
     from fastapi.openapi.utils import get_openapi
