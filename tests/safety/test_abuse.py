@@ -261,7 +261,10 @@ def test_a_full_text_pool_answers_busy_at_once() -> None:
         outcomes.append(await pool.run(lambda: "after"))
         return outcomes
 
-    outcomes = asyncio.run(scenario())
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(1) as runner:  # its own thread: another test may leave a loop running here
+        outcomes = runner.submit(asyncio.run, scenario()).result()
     pool.close()
     assert "busy" in outcomes[0] and outcomes[1:] == ["True", "queued", "after"]
 
