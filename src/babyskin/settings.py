@@ -63,8 +63,9 @@ class Settings:
     database_url: str | None = None
     max_body_bytes: int = 64 * 1024
     load_nlp: bool = True
-    rate_limits: bool = True
-    """Per-client rate limits on ask, check, family creation and diary writes (api/throttle.py)."""
+    rate_limits: bool = False
+    """Per-client rate limits on ask, check, family creation and diary writes (api/throttle.py): on
+    for a served app (``from_env``, unless ``BABYSKIN_RATE_LIMITS=0``), off for an app built in code."""
     rate_limit_storage: str = "memory://"
     """A ``limits`` storage URI; ``redis://host:6379`` shares the counters between app processes."""
     db_waiters: int = 15

@@ -25,8 +25,7 @@ HEADERS = ("content-security-policy", "x-content-type-options", "x-frame-options
 
 @pytest.fixture(scope="module")
 def client(module_db_url: str) -> Iterator[TestClient]:
-    # the rate limits have their own test (with their own app); here many families are made quickly
-    app = create_app(Settings(database_url=module_db_url, load_nlp=False, rate_limits=False))
+    app = create_app(Settings(database_url=module_db_url, load_nlp=False))
     with TestClient(app, raise_server_exceptions=False) as client:
         yield client
 
@@ -226,7 +225,7 @@ def test_a_token_can_be_rotated_and_the_old_one_stops_working(client: TestClient
 # -- finding 4 and 5: free text off the event loop, rate limits ---------------------------------
 
 def test_family_creation_is_rate_limited_per_client(module_db_url: str) -> None:
-    app = create_app(Settings(database_url=module_db_url, load_nlp=False))
+    app = create_app(Settings(database_url=module_db_url, load_nlp=False, rate_limits=True))
     with TestClient(app) as client:
         statuses = [client.post("/v1/diary/families", json={"name": "burst"}).status_code for _ in range(31)]
         assert statuses[:30] == [201] * 30
