@@ -7,6 +7,11 @@
    ``--request-limit-s`` seconds per request.
 3. **Load:** a bounded open-loop load test on loopback (``safety/load.py``): the highest rate that
    keeps p99 within the objective with no errors, then 60% of it held for ``--load-seconds`` seconds.
+4. **Abuse and faults (issue 17):** a hung database (``safety/hung.py``); two app processes on one
+   PostgreSQL with keyed writes each sent twice (idempotency; nothing lost or duplicated); a soak of
+   ``--soak-requests`` long random texts to ``/v1/ask`` with resident memory growing less than 10%
+   (``safety/abuse.py``). The fuzzing and load servers run without the per-client rate limits (they
+   measure correctness and capacity; the limits have their own tests).
 
 Exits 1 when any part fails. The table is also written as JSON to ``test-output/safety-summary.json``.
 """
@@ -84,7 +89,7 @@ def schemathesis_part(examples: int, limit_s: float) -> Row:
 
     started = time.monotonic()
     say(f"schemathesis against a live loopback server, {examples} cases per operation and mode")
-    with loopback_server(load_nlp=True) as server:
+    with loopback_server(load_nlp=True, env={"BABYSKIN_RATE_LIMITS": "0"}) as server:
         with httpx.Client(base_url=server.base_url, timeout=10) as client:
             token = client.post("/v1/diary/families", json={"name": "fuzz"}).json()["token"]
 
@@ -115,7 +120,7 @@ def load_part(seconds: float, slo_p99_ms: float) -> tuple[Row, dict[str, object]
     from safety.server import loopback_server
 
     started = time.monotonic()
-    with loopback_server(load_nlp=False) as server:
+    with loopback_server(load_nlp=False, env={"BABYSKIN_RATE_LIMITS": "0"}) as server:  # capacity, not limits
         report = run_load(server.base_url, load_kb(), duration_s=seconds, slo_p99_ms=slo_p99_ms,
                           progress=say)
     hold = report.hold
@@ -147,6 +152,49 @@ def load_part(seconds: float, slo_p99_ms: float) -> tuple[Row, dict[str, object]
     return row, figures
 
 
+def soak_part(requests: int, chars: int) -> Row:
+    from safety.abuse import soak
+
+    started = time.monotonic()
+    say(f"soak: {requests} random texts of {chars} characters to /v1/ask")
+    got = soak(requests, chars)
+    failures = int(got["errors"]) + (0 if got["growth_pct"] < 10.0 else 1)
+    figures = (f"RSS {got['rss_before_mib']:.0f} MiB after warm-up -> {got['rss_after_mib']:.0f} MiB"
+               f" ({got['growth_pct']:+.1f}%, limit +10%); {int(got['errors'])} errors;"
+               f" {requests / got['seconds']:.1f} asks/s")
+    return Row("soak: bounded memory (/v1/ask)", f"{requests} x {chars} chars, RSS < +10%", requests,
+               failures, figures, time.monotonic() - started)
+
+
+def hung_part(clients: int) -> Row:
+    from safety.hung import hung_database_run
+
+    started = time.monotonic()
+    say(f"hung database: {clients} diary requests against a listener that never answers")
+    run = hung_database_run(clients)
+    return Row("hung database (accepts, never answers)", f"{clients} concurrent diary requests",
+               clients + len(run.other_statuses), run.failures, run.figures(), time.monotonic() - started)
+
+
+def two_process_parts() -> list[Row]:
+    from safety.abuse import two_processes
+
+    started = time.monotonic()
+    say("two app processes on one PostgreSQL: concurrent keyed diary writes, each sent twice")
+    got = two_processes()
+    seconds = time.monotonic() - started
+    idem = Row("idempotency (Idempotency-Key, retry to the other process)",
+               f"{got['writes']} writes + {got['retries']} retries", got["writes"] + got["retries"],
+               got["retry_mismatch"] + got["extra_rows"] + got["duplicated"],
+               f"{got['retries']} retries returned the first entry; {got['extra_rows']} extra rows;"
+               f" {got['retry_mismatch']} mismatches", seconds)
+    both = Row("two app processes, one PostgreSQL", "16 clients over 2 processes",
+               got["writes"] + got["retries"], got["failed"] + got["lost"] + got["unseen"],
+               f"{got['lost']} lost, {got['duplicated']} duplicated, {got['unseen']} unseen by either"
+               f" process, {got['failed']} failed ({got['busy_retries']} fast 503s retried)", seconds)
+    return [idem, both]
+
+
 def print_table(rows: list[Row]) -> None:
     headers = ["part", "budget", "inputs", "failures", "result", "time", "figures"]
     cells = [[r.part, r.budget, str(r.inputs), str(r.failures), r.result, f"{r.seconds:.0f} s", r.figures]
@@ -173,8 +221,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--request-limit-s", type=float, default=2.0, help="slowest allowed request")
     parser.add_argument("--load-seconds", type=float, default=120.0, help="how long to hold the load")
     parser.add_argument("--slo-p99-ms", type=float, default=500.0, help="p99 latency objective")
-    parser.add_argument("--skip", action="append", default=[], choices=["hypothesis", "schema", "load"],
+    parser.add_argument("--skip", action="append", default=[],
+                        choices=["hypothesis", "schema", "load", "soak", "hung", "two"],
                         help="leave a part out (repeatable)")
+    parser.add_argument("--soak-requests", type=int, default=5000, help="long random texts for the soak")
+    parser.add_argument("--soak-chars", type=int, default=20000, help="characters per soak text")
     args = parser.parse_args(argv)
     rows: list[Row] = []
     load_figures: dict[str, object] = {}
@@ -185,6 +236,12 @@ def main(argv: list[str] | None = None) -> int:
     if "load" not in args.skip:
         row, load_figures = load_part(args.load_seconds, args.slo_p99_ms)
         rows.append(row)
+    if "hung" not in args.skip:
+        rows.append(hung_part(50))
+    if "two" not in args.skip:
+        rows.extend(two_process_parts())
+    if "soak" not in args.skip:
+        rows.append(soak_part(args.soak_requests, args.soak_chars))
     print_table(rows)
     if load_figures:
         kinds = ", ".join(f"{k} {v} ms" for k, v in load_figures["p99_ms_by_kind"].items())  # type: ignore[union-attr]

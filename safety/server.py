@@ -49,12 +49,14 @@ class Server:
 
 
 @contextmanager
-def loopback_server(*, load_nlp: bool = True, database_url: str | None = None) -> Iterator[Server]:
+def loopback_server(*, load_nlp: bool = True, database_url: str | None = None,
+                    env: dict[str, str] | None = None) -> Iterator[Server]:
     """``babyskin serve`` on 127.0.0.1 for the duration of the ``with`` block."""
     with tempfile.TemporaryDirectory(prefix="babyskin-safety-") as folder:
         port = free_port()
         url = database_url or f"sqlite:///{Path(folder) / 'diary.db'}"
-        env = {**os.environ, "BABYSKIN_DATABASE_URL": url, "BABYSKIN_LOAD_NLP": "1" if load_nlp else "0"}
+        env = {**os.environ, "BABYSKIN_DATABASE_URL": url, "BABYSKIN_LOAD_NLP": "1" if load_nlp else "0",
+               "BABYSKIN_DATA_DIR": folder, **(env or {})}
         log = open(Path(folder) / "server.log", "wb")  # noqa: SIM115 - closed below
         process = subprocess.Popen(
             [str(BIN / "babyskin"), "serve", "--host", HOST, "--port", str(port)],

@@ -123,7 +123,7 @@ def diary_routes(client: TestClient) -> list[tuple[str, str]]:
 def test_every_diary_endpoint_needs_a_valid_token(client: TestClient, token: str | None) -> None:
     headers = {"Authorization": token} if token else {}
     routes = diary_routes(client)
-    assert len(routes) == 12
+    assert len(routes) == 13  # issue 17 added POST /v1/diary/token (rotation)
     for method, path in routes:
         if (method, path) == ("POST", "/v1/diary/families"):
             continue
@@ -169,18 +169,23 @@ def test_a_database_that_is_down_gives_503_while_assess_keeps_working(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     caplog.set_level(logging.WARNING, logger="babyskin.diary")
+    caplog.set_level(logging.WARNING, logger="babyskin.api")
     down = Settings(database_url="postgresql+psycopg://postgres:pw@127.0.0.1:1/none", load_nlp=False)
     with TestClient(create_app(down)) as client:
         assert "diary unavailable at start" in caplog.text and "pw@" not in caplog.text
         body = assert_error_shape(client.post("/v1/diary/families", json={}), 503)
         assert "the diary database is not available" in body["error"] and "pw@" not in body["error"]
+        # issue 17: the body is generic (no driver, user, host, port or database); details go to the log
+        assert not any(part in body["error"] for part in ("psycopg", "postgres", "127.0.0.1", "none"))
+        assert "127.0.0.1" in caplog.text
         assert_error_shape(client.get("/v1/diary/children", headers={"Authorization": "Bearer x"}), 503)
         assessed = client.post("/v1/assess", json={"findings": {**MILIA, "age_days": 19}})
         assert assessed.status_code == 200 and assessed.json()["differential"]
     bad = Settings(database_url="mysql://nope@localhost/db", load_nlp=False)
     with TestClient(create_app(bad)) as client:
-        assert "supports SQLite and PostgreSQL" in assert_error_shape(
+        assert "not available" in assert_error_shape(
             client.post("/v1/diary/families", json={}), 503)["error"]
+        assert "supports SQLite and PostgreSQL" in caplog.text  # the operator's detail is in the log
 
 
 def test_the_diary_is_in_the_openapi_schema(client: TestClient) -> None:

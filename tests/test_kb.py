@@ -157,7 +157,7 @@ def test_lint_reports_every_problem_not_just_the_first(kb_copy: Path) -> None:
 
 def test_the_compiled_cache_is_used_and_never_stale(kb_copy: Path, monkeypatch: pytest.MonkeyPatch,
                                                     tmp_path: Path) -> None:
-    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    monkeypatch.setenv("BABYSKIN_CACHE_DIR", str(tmp_path / "cache"))
     first = load_kb(kb_copy)
     cached = list((tmp_path / "cache").rglob("kb-*.pickle"))
     assert len(cached) == 1
@@ -174,7 +174,7 @@ def test_the_compiled_cache_is_used_and_never_stale(kb_copy: Path, monkeypatch: 
 
 def test_a_broken_kb_is_never_served_from_the_cache(kb_copy: Path, monkeypatch: pytest.MonkeyPatch,
                                                      tmp_path: Path) -> None:
-    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    monkeypatch.setenv("BABYSKIN_CACHE_DIR", str(tmp_path / "cache"))
     load_kb(kb_copy)
     edit_condition(kb_copy, "milia", lambda d: d["findings"]["typical"].update({"nosee": "often"}))
     with pytest.raises(KnowledgeBaseError):

@@ -64,6 +64,9 @@ class Grade(IntEnum):
 
 
 MAX_AGE_DAYS = 730
+MAX_DAYS_FIELD = 3660
+"""The ceiling of every day count (age, onset, duration): ten years, far past the 24 months covered,
+so a typo is a 422 naming the field and never a date overflow when the entry is read back (issue 17)."""
 MAX_FEVER_DAYS = 60
 MIN_TEMPERATURE_C = 25.0  # below or above these a reading is a typo or a broken thermometer
 MAX_TEMPERATURE_C = 45.0
@@ -121,6 +124,8 @@ class Findings(BaseModel):
     def _not_negative(cls, value: int | None) -> int | None:
         if value is not None and value < 0:
             raise ValueError(f"must be 0 or more days, got {value}")
+        if value is not None and value > MAX_DAYS_FIELD:
+            raise ValueError(f"must be at most {MAX_DAYS_FIELD} days, got {value}")
         return value
 
     @field_validator("gestation_weeks")

@@ -41,3 +41,24 @@ def parse_age(value: str) -> int:
     number = float(match.group(1))
     unit = (match.group(2) or "d")[0]
     return round(number * AGE_UNITS[unit])
+
+
+def control_characters(value: str, *, multiline: bool = False) -> list[str]:
+    """The control characters in ``value`` as ``U+XXXX`` (NUL and friends; tabs and newlines are
+    allowed when ``multiline``). Stored text must have none: PostgreSQL refuses NUL outright, and the
+    two back ends must answer the same (issue 17)."""
+    import unicodedata
+
+    allowed = "\n\t\r" if multiline else ""
+    found = {f"U+{ord(ch):04X}" for ch in value
+             if ch not in allowed and unicodedata.category(ch) in ("Cc", "Cs")}
+    return sorted(found)
+
+
+def refuse_control_characters(value: str, what: str, *, multiline: bool = False) -> str:
+    """``value`` unchanged, or ``ValueError`` naming the characters and the fix."""
+    found = control_characters(value, multiline=multiline)
+    if found:
+        raise ValueError(f"{what} has control characters ({', '.join(found[:5])}) that cannot be"
+                         " saved; remove them and send it again")
+    return value

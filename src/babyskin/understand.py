@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import hmac
 import json
 import re
 from typing import Any
@@ -282,7 +283,10 @@ def unknowns(kb: KnowledgeBase, findings: Findings) -> tuple[str, ...]:
 
 
 def _checksum(payload: bytes) -> str:
-    return hashlib.sha256(b"babyskin-conversation:" + payload).hexdigest()[:16]
+    """An HMAC keyed with the server's secret (issue 17: a plain hash let anyone forge a token)."""
+    from babyskin.settings import secret_key
+
+    return hmac.new(secret_key(), b"babyskin-conversation:" + payload, hashlib.sha256).hexdigest()[:32]
 
 
 def encode_conversation(findings: Findings) -> str:
@@ -305,7 +309,7 @@ def decode_conversation(token: str, kb: KnowledgeBase | None = None) -> Findings
         payload = base64.urlsafe_b64decode(body + "=" * (-len(body) % 4))
     except (ValueError, TypeError):
         raise InputError(f"conversation: the token is not valid base64url; {fix}") from None
-    if _checksum(payload) != check:
+    if not hmac.compare_digest(_checksum(payload), check):
         raise InputError(f"conversation: the token was changed or damaged (checksum mismatch); {fix}")
     try:
         data = json.loads(payload)

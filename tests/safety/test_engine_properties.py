@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 
 from babyskin.engine.assess import Engine
 from babyskin.engine.rank import posterior
-from babyskin.models import MAX_AGE_DAYS, Findings, TriageLevel
+from babyskin.models import MAX_AGE_DAYS, MAX_DAYS_FIELD, Findings, TriageLevel
 from tests.safety.budget import BUDGET, budget
 from tests.safety.strategies import BUNDLED_FINDINGS, BUNDLED_FINDINGS_DATA, bundled_kb, trigger
 
@@ -151,7 +151,7 @@ def test_removing_every_finding_never_crashes_and_says_it_is_uncertain(
 
 
 @BUDGET
-@given(BUNDLED_FINDINGS_DATA, st.integers(MAX_AGE_DAYS + 1, 20_000))
+@given(BUNDLED_FINDINGS_DATA, st.integers(MAX_AGE_DAYS + 1, MAX_DAYS_FIELD))
 def test_an_age_past_24_months_is_answered_with_the_coverage_caution(
     engine: Engine, data: dict, age: int
 ) -> None:

@@ -354,13 +354,13 @@ def test_a_broken_kb_refuses_to_load_listing_every_problem(tmp_path: Path) -> No
 # --- the hazard log itself ------------------------------------------------------------------------------
 
 def hazard_rows(text: str) -> list[dict[str, str]]:
-    """The rows of the hazard table (the first Markdown table whose header starts with 'ID')."""
+    """The rows of the hazard tables (every Markdown table whose header starts with 'ID': the main one,
+    and those appended at the end of the log, e.g. issue 17's)."""
     rows: list[dict[str, str]] = []
     header: list[str] | None = None
     for line in text.splitlines():
         if not line.startswith("|"):
-            if header and rows:
-                break
+            header = None
             continue
         cells = [c.strip() for c in line.strip().strip("|").split("|")]
         if header is None:

@@ -8,15 +8,17 @@ from fastapi_offline import FastAPIOffline
 
 from babyskin.api.errors import install_error_handlers
 from babyskin.api.limits import BodyLimit
+from babyskin.api.throttle import RateLimits, TextPool
 from babyskin.engine.assess import Engine
 from babyskin.kb.loader import load_kb
-from babyskin.settings import Settings
+from babyskin.settings import Settings, use_secret_key
 
 VERSION = "0.1.0"
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()
+    use_secret_key(settings.secret_key)
     engine = Engine(load_kb(settings.kb_dir))
     _ = engine.model  # compile once at start-up, not on the first request
     app = FastAPIOffline(  # FastAPI with the /docs page's Swagger UI served from this server
@@ -34,6 +36,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.answers = assess.AnswerCache()
     app.add_middleware(assess.CachedAnswers, answers=app.state.answers)  # innermost: added first
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
+    if settings.rate_limits:
+        app.add_middleware(RateLimits, storage_uri=settings.rate_limit_storage)
+    app.state.text_pool = TextPool(settings.text_workers, settings.text_queue)
     from babyskin.web.security import SecurityHeaders
 
     app.add_middleware(SecurityHeaders)  # strict CSP and friends on every response
@@ -72,6 +77,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(diary_pages_router)
     mount_static(app)
     return app
+
+
+def create_app_from_env() -> FastAPI:
+    """``create_app`` with the ``BABYSKIN_*`` environment: the factory for running uvicorn directly
+    (``uvicorn --factory babyskin.api.app:create_app_from_env --proxy-headers ...``, docs/deploy.md)."""
+    return create_app(Settings.from_env())
 
 
 def _register_schema(app: FastAPI, model: type) -> None:

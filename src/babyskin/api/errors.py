@@ -9,9 +9,13 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from babyskin.api.throttle import Busy
 from babyskin.errors import BabyskinError, InputError, NotFound, StorageError
 
 log = logging.getLogger("babyskin.api")
+UNAVAILABLE = ("the diary database is not available right now; try again in a minute (for the server's"
+               " operator: the log says why; check BABYSKIN_DATABASE_URL and that the database is running)")
+"""The one 503 body: the driver, database user, host, port and name stay in the log (issue 17)."""
 
 
 def error_response(status: int, problems: list[str]) -> JSONResponse:
@@ -50,7 +54,14 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(StorageError)
     async def _storage(_request: Request, exc: StorageError) -> JSONResponse:
-        return error_response(503, exc.problems)
+        log.warning("diary storage: %s", exc)  # store messages never hold diary text
+        return error_response(503, [UNAVAILABLE])
+
+    @app.exception_handler(Busy)
+    async def _busy(_request: Request, exc: Busy) -> JSONResponse:
+        response = error_response(503, exc.problems)
+        response.headers["retry-after"] = "5"
+        return response
 
     @app.exception_handler(BabyskinError)
     async def _other(_request: Request, exc: BabyskinError) -> JSONResponse:

@@ -33,6 +33,7 @@ def check_kb(kb: KnowledgeBase, *, full: bool = False) -> list[str]:
     problems += check_comparisons(kb, kb.comparisons.values(), kb.root / "comparisons.yaml")
     problems += _check_action_wording(kb)
     problems += _check_topics(kb)
+    problems += _check_urls(kb)
     return problems
 
 
@@ -69,6 +70,22 @@ def _check_action_wording(kb: KnowledgeBase) -> list[str]:
                 path = kb.condition_files.get(cond.id, kb.root)
                 problems.append(f"{path}:{cond.id}:{field}: says '{hit.group(0)}' under"
                                 f" '{cond.triage.value}' (expected wording for {cond.triage.value} action)")
+    return problems
+
+
+def _check_urls(kb: KnowledgeBase) -> list[str]:
+    """Reference links are shown to people as links: only http(s) addresses, never ``javascript:``,
+    ``data:`` or ``file:`` (issue 17)."""
+    from urllib.parse import urlsplit
+
+    problems = []
+    for key, ref in kb.references.items():
+        if ref.url is None:
+            continue
+        parts = urlsplit(ref.url.strip())
+        if parts.scheme.lower() not in ("http", "https") or not parts.netloc:
+            problems.append(f"{kb.root / 'references.yaml'}:{key}:url: '{ref.url[:80]}' is not an http(s)"
+                            " address; use a https:// link to the publication")
     return problems
 
 

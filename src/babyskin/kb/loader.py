@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import hmac
 import os
 import pickle
 from dataclasses import dataclass, field
@@ -148,11 +149,36 @@ def _cache_file(digest: str) -> Path | None:
         return None
     from platformdirs import user_cache_dir
 
+    folder = os.environ.get("BABYSKIN_CACHE_DIR") or user_cache_dir("babyskin", appauthor=False)
     code = hashlib.sha256(digest.encode())
     here = Path(__file__).resolve().parent
     for module in (here / "schema.py", here / "loader.py", here / "checks.py", here.parent / "models.py"):
         code.update(module.read_bytes())
-    return Path(user_cache_dir("babyskin", appauthor=False)) / f"kb-{code.hexdigest()[:24]}.pickle"
+    return Path(folder) / f"kb-{code.hexdigest()[:24]}.pickle"
+
+
+CACHE_MAGIC = b"babyskin-kb-hmac-sha256:"
+
+
+def _seal(payload: bytes) -> bytes:
+    """The cache file: a magic line, an HMAC-SHA256 of the payload under this installation's secret
+    key (``babyskin.settings.secret_key``), then the payload (issue 17)."""
+    from babyskin.settings import secret_key
+
+    mac = hmac.new(secret_key(), payload, hashlib.sha256).hexdigest().encode()
+    return CACHE_MAGIC + mac + b"\n" + payload
+
+
+def _unseal(data: bytes) -> bytes | None:
+    """The payload if the file was written by this installation, else ``None``: a planted or changed
+    file is never unpickled."""
+    from babyskin.settings import secret_key
+
+    if not data.startswith(CACHE_MAGIC):
+        return None
+    mac, _, payload = data[len(CACHE_MAGIC):].partition(b"\n")
+    expected = hmac.new(secret_key(), payload, hashlib.sha256).hexdigest().encode()
+    return payload if hmac.compare_digest(mac, expected) else None
 
 
 def load_kb(root: Path | None = None, *, check: bool = True, full: bool = False) -> KnowledgeBase:
@@ -170,8 +196,10 @@ def load_kb(root: Path | None = None, *, check: bool = True, full: bool = False)
     cache = _cache_file(digest) if check and not full else None
     if cache is not None and cache.is_file():
         try:
-            with cache.open("rb") as handle:
-                cached = pickle.load(handle)  # our own cache file, named by the content hash
+            payload = _unseal(cache.read_bytes())
+            if payload is None:
+                raise ValueError("the cache file is not sealed with this installation's key")
+            cached = pickle.loads(payload)  # only after its HMAC matched: our own file, unchanged
             if isinstance(cached, KnowledgeBase) and cached.version == digest[:12]:
                 return dataclasses.replace(cached, root=root, condition_files={
                     cid: root / "conditions" / path.name for cid, path in cached.condition_files.items()})
@@ -183,7 +211,7 @@ def load_kb(root: Path | None = None, *, check: bool = True, full: bool = False)
             cache.parent.mkdir(parents=True, exist_ok=True)
             partial = cache.with_suffix(f".{os.getpid()}.tmp")
             with partial.open("wb") as handle:
-                pickle.dump(kb, handle, protocol=pickle.HIGHEST_PROTOCOL)
+                handle.write(_seal(pickle.dumps(kb, protocol=pickle.HIGHEST_PROTOCOL)))
             partial.replace(cache)
         except OSError:
             pass  # read-only home: no cache, same answers

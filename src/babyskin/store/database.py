@@ -30,7 +30,12 @@ WRITE = {"babyskin_write": True}
 """Execution options for a write transaction (``BEGIN IMMEDIATE`` on SQLite)."""
 
 SQLITE_BUSY_TIMEOUT_MS = 15_000
-POSTGRES_CONNECT_TIMEOUT_S = 5
+POSTGRES_CONNECT_TIMEOUT_S = 2
+"""libpq's connect timeout covers the whole start-up exchange, so a server that accepts the connection
+and never answers costs at most this long (issue 17: a hung database must not stall the app)."""
+POSTGRES_STATEMENT_TIMEOUT_MS = 5_000
+POSTGRES_LOCK_TIMEOUT_MS = 3_000
+POOL_TIMEOUT_S = 2
 SUPPORTED = "sqlite:///path/to/file.db or postgresql+psycopg://user:password@host:5432/database"
 
 
@@ -92,9 +97,24 @@ def make_engine(url: str) -> Engine:
         pool_pre_ping=True,
         pool_size=5,
         max_overflow=10,
-        connect_args={"connect_timeout": POSTGRES_CONNECT_TIMEOUT_S,
-                      "application_name": "babyskin"},
+        pool_timeout=POOL_TIMEOUT_S,
+        connect_args={
+            "connect_timeout": POSTGRES_CONNECT_TIMEOUT_S,
+            "application_name": "babyskin",
+            "options": _options(parsed),
+            # a server that stops answering mid-query: the kernel gives up on unacknowledged data
+            "tcp_user_timeout": POSTGRES_STATEMENT_TIMEOUT_MS,
+            "keepalives": 1, "keepalives_idle": 5, "keepalives_interval": 2, "keepalives_count": 2,
+        },
     )
+
+
+def _options(parsed: URL) -> str:
+    """libpq ``options``: the short timeouts, after any the URL gives (e.g. ``-csearch_path=...``)."""
+    given = parsed.query.get("options", "")
+    given = " ".join(given) if isinstance(given, tuple) else given
+    ours = f"-c statement_timeout={POSTGRES_STATEMENT_TIMEOUT_MS} -c lock_timeout={POSTGRES_LOCK_TIMEOUT_MS}"
+    return f"{given} {ours}".strip()
 
 
 def _sqlite_engine(parsed: URL) -> Engine:

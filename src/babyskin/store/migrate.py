@@ -47,6 +47,9 @@ def upgrade(engine: Engine) -> bool:
             return False
     with engine.connect().execution_options(**WRITE) as conn, conn.begin():
         if conn.dialect.name == "postgresql":
+            # requests get short lock and statement timeouts (database.py); a migration may wait longer
+            conn.execute(text("SET LOCAL lock_timeout = '60s'"))
+            conn.execute(text("SET LOCAL statement_timeout = '120s'"))
             conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": ADVISORY_LOCK_KEY})
         if current_revision(conn) == head:
             return False

@@ -9,7 +9,8 @@ review of each episode (expected course, "check again by", flags) from :mod:`bab
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+import logging
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
@@ -22,8 +23,12 @@ from babyskin.kb.loader import KnowledgeBase
 from babyskin.models import Audience, Findings, TriageLevel
 from babyskin.store.records import ChildRecord, EntryRecord, EntrySummary, NewChild, NewEntry
 from babyskin.store.repository import DiaryStore
+from babyskin.text import control_characters, refuse_control_characters
 
+log = logging.getLogger("babyskin.diary")
 TEXT_MAX = 4000
+PAGE_DEFAULT = 100
+PAGE_MAX = 500
 NOTE_MAX = 2000
 
 
@@ -44,11 +49,18 @@ class EntryDraft(BaseModel):
     def _strip(cls, value: Any) -> Any:
         return value.strip() or None if isinstance(value, str) else value
 
+    @field_validator("text", "note", "episode")
+    @classmethod
+    def _printable(cls, value: str | None) -> str | None:
+        return None if value is None else refuse_control_characters(value, "the text", multiline=True)
+
 
 def check_child(child: NewChild, today: dt.date) -> None:
     problems = []
     if not child.name.strip() or len(child.name) > 100:
         problems.append("the child's name or nickname must be 1 to 100 characters")
+    if control_characters(child.name):
+        problems.append("the child's name has control characters that cannot be saved; remove them")
     if child.birth_date > today:
         problems.append(f"birth date {child.birth_date} is in the future (today is {today})")
     if child.gestation_weeks is not None and not 22 <= child.gestation_weeks <= 44:
@@ -93,7 +105,7 @@ class Diary:
         self.today = today
 
     def add_entry(
-        self, family_id: int, child: int | NewChild, draft: EntryDraft
+        self, family_id: int, child: int | NewChild, draft: EntryDraft, *, idempotency_key: str | None = None
     ) -> tuple[ChildRecord, EntryRecord, EpisodeReview]:
         today = self.today()
         target: ChildRecord | NewChild
@@ -128,23 +140,46 @@ class Diary:
             triage=result.triage.level.value, red_flags=result.red_flags,
         )
         ref = target.id if isinstance(target, ChildRecord) else target
-        saved_child, saved = self.store.add_entry(family_id, ref, new)
+        saved_child, saved = self.store.add_entry(family_id, ref, new, idempotency_key=idempotency_key)
         episode = [facts(e) for e in self.store.list_summaries(family_id, saved_child.id, saved.episode)]
         return saved_child, saved, review_entries(self.engine.kb, saved_child.birth_date, episode, today)[0]
 
-    def reviews(self, child: ChildRecord, entries: list[EntryRecord]) -> tuple[EpisodeReview, ...]:
-        if not entries:
-            return ()
-        return review_entries(self.engine.kb, child.birth_date, [facts(e) for e in entries], self.today())
+    def reviews(self, child: ChildRecord, entries: Sequence[EntrySummary]) -> tuple[EpisodeReview, ...]:
+        """Each episode's review; an episode whose review fails is left out (see :meth:`unreviewed`)."""
+        return self._reviews(child, entries)[0]
 
-    def timeline(self, family_id: int, child_id: int) -> dict[str, Any]:
-        """The child, each episode's review (newest first) and every entry with its assessment."""
+    def _reviews(self, child: ChildRecord, entries: Sequence[EntrySummary]
+                 ) -> tuple[tuple[EpisodeReview, ...], list[str]]:
+        groups: dict[str, list[EntryFacts]] = {}
+        for entry in entries:
+            groups.setdefault(entry.episode, []).append(facts(entry))
+        done: list[EpisodeReview] = []
+        failed: list[str] = []
+        for name, group in groups.items():
+            try:
+                done.extend(review_entries(self.engine.kb, child.birth_date, group, self.today()))
+            except Exception as error:  # one saved entry must never make the page fail (issue 17)
+                log.error("an episode could not be reviewed: %s", type(error).__name__)
+                failed.append(name)
+        done.sort(key=lambda r: (r.last_on, r.entry_ids[-1]), reverse=True)
+        return tuple(done), failed
+
+    def timeline(self, family_id: int, child_id: int, *, limit: int = PAGE_DEFAULT,
+                 offset: int = 0) -> dict[str, Any]:
+        """The child, each episode's review (newest first, from every entry) and one page of entries
+        with their assessments (``limit`` from ``offset``, oldest first; ``next_offset`` for more)."""
         child = self.store.get_child(family_id, child_id)
-        entries = self.store.list_entries(family_id, child_id)
+        summaries = self.store.list_summaries(family_id, child_id)
+        reviews, failed = self._reviews(child, summaries)
+        entries = self.store.list_entries(family_id, child_id, limit=limit, offset=offset)
+        more = offset + len(entries) < len(summaries)
         return {
             "child": child_json(child, self.today()),
-            "episodes": [r.model_dump(mode="json") for r in self.reviews(child, entries)],
+            "episodes": [r.model_dump(mode="json") for r in reviews],
+            "unreviewed_episodes": failed,
             "entries": [entry_json(e) for e in entries],
+            "entries_total": len(summaries),
+            "next_offset": offset + len(entries) if more else None,
         }
 
 

@@ -73,7 +73,8 @@ class Child(Base):
 
 class Entry(Base):
     __tablename__ = "entries"
-    __table_args__ = (Index("ix_entries_child_date", "child_id", "entry_date", "id"),)
+    __table_args__ = (Index("ix_entries_child_date", "child_id", "entry_date", "id"),
+                      Index("ux_entries_child_idempotency_key", "child_id", "idempotency_key", unique=True))
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     child_id: Mapped[int] = mapped_column(ForeignKey("children.id", ondelete="CASCADE"))
@@ -87,4 +88,5 @@ class Entry(Base):
     leading: Mapped[str | None] = mapped_column(String(NAME_MAX))
     triage: Mapped[str] = mapped_column(String(20))
     red_flags: Mapped[list[dict[str, Any]]] = mapped_column(JsonDoc)
+    idempotency_key: Mapped[str | None] = mapped_column(String(100), default=None)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

@@ -36,7 +36,7 @@ from babyskin.store.records import ChildRecord, FamilyRecord, NewChild
 from babyskin.store.repository import DiaryStore
 from babyskin.store.service import NOTE_MAX, TEXT_MAX, Diary, EntryDraft, check_child, facts
 from babyskin.web import diary_view as dv
-from babyskin.web.forms import Form, days_from
+from babyskin.web.forms import Form, cross_site, days_from
 from babyskin.web.pages import _form as read_page_form
 from babyskin.web.pages import error_page, failsafe_page
 from babyskin.web.templating import render
@@ -113,17 +113,9 @@ def _guard(request: Request, work: Callable[[], Response]) -> Response:
                           back_label="Back to your diary")
 
 
-def _cross_site(request: Request) -> bool:
-    """A form sent from another site (the browser says so in ``Sec-Fetch-Site``): never acted on, so
-    another site cannot open its own diary in this browser (login CSRF) or delete this one. ``Origin``
-    cannot be used: under ``Referrer-Policy: no-referrer`` browsers send ``Origin: null`` with form POSTs.
-    """
-    return request.headers.get("sec-fetch-site", "same-origin") not in ("same-origin", "none")
-
-
 async def _posted(request: Request, work: Callable[[Form], Response]) -> Response:
     """Read a POSTed form (size-capped), then run ``work`` on it under :func:`_guard`, off the loop."""
-    if _cross_site(request):
+    if cross_site(request):
         return error_page(request, 403, "This form was sent from another website, so it was not used."
                           " Use the forms on babyskin's own diary pages.", title="Form refused",
                           back="/diary", back_label="Go to the diary")

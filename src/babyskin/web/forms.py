@@ -112,3 +112,12 @@ def local_path(value: str, default: str = "/") -> str:
     if value.startswith("/") and not value.startswith("//") and "\\" not in value and "\n" not in value:
         return value
     return default
+
+
+def cross_site(request: Request) -> bool:
+    """A form sent from another site (the browser says so in ``Sec-Fetch-Site``): never acted on, so
+    another site cannot switch a parent to the clinician view, ask in their name, or open its own diary
+    in this browser. ``Origin`` cannot be used: under ``Referrer-Policy: no-referrer`` browsers send
+    ``Origin: null`` with form POSTs. No header (an older browser, curl) is treated as same-site.
+    """
+    return request.headers.get("sec-fetch-site", "same-origin") not in ("same-origin", "none")

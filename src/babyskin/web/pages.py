@@ -17,6 +17,7 @@ from fastapi.staticfiles import StaticFiles
 
 from babyskin.answer.compare import compare as run_compare
 from babyskin.answer.render import condition_json
+from babyskin.api.throttle import Busy
 from babyskin.engine.assess import Engine
 from babyskin.engine.guided import next_step
 from babyskin.engine.triage import fail_safe
@@ -30,6 +31,7 @@ from babyskin.web.forms import (
     Form,
     TooLarge,
     audience_from,
+    cross_site,
     local_path,
     question_text,
     read_form,
@@ -74,6 +76,9 @@ def failsafe_page(request: Request, engine: Engine, error: Exception) -> HTMLRes
 
 
 async def _form(request: Request) -> Form | HTMLResponse:
+    if cross_site(request):  # every state-changing form of these pages comes through here
+        return error_page(request, 403, "This form was sent from another website, so it was not used."
+                          " Use the forms on babyskin's own pages.", title="Form refused")
     try:
         return await read_form(request)
     except TooLarge as error:
@@ -157,8 +162,9 @@ async def ask(request: Request) -> Response:
     home_again = {"q": raw[:MAX_QUESTION_CHARS], "max_chars": MAX_QUESTION_CHARS}
     try:
         text = question_text(raw)
-        reading = read_text(text, engine.kb, conversation)
-    except ReaderUnavailable as error:
+        # the reader runs on the app's bounded text pool, off the event loop (issue 17)
+        reading = await request.app.state.text_pool.run(lambda: read_text(text, engine.kb, conversation))
+    except (ReaderUnavailable, Busy) as error:
         return render(request, "home.html", {**home_again, "error": str(error)}, status=503,
                       audience=audience)
     except InputError as error:

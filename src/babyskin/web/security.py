@@ -8,8 +8,14 @@ allowances, still from no other origin. HTML answers are never cached (they desc
 
 from __future__ import annotations
 
+import json
+import logging
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
+
+log = logging.getLogger("babyskin.web")
+CRASH = ("internal error: we could not assess this. If your baby seems unwell, has a fever under 3 months,"
+         " or a rash that does not fade under a glass, get medical help now.")
 
 CSP = "; ".join([
     "default-src 'none'",
@@ -57,8 +63,8 @@ def security_headers(path: str, content_type: str = "") -> dict[str, str]:
     headers["content-security-policy"] = DOCS_CSP if docs else CSP
     if path.startswith("/static/"):
         headers["cache-control"] = "public, max-age=3600"
-    elif content_type.startswith("text/html"):
-        headers["cache-control"] = "no-store"
+    elif content_type.startswith(("text/html", "application/json")):
+        headers["cache-control"] = "no-store"  # answers and diary data: never kept by a cache
     return headers
 
 
@@ -86,4 +92,23 @@ class SecurityHeaders:
                 message["headers"] = raw
             await send(message)
 
-        await self.app(scope, receive, send_with_headers)
+        started = False
+
+        async def tracking_send(message: Message) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+            await send_with_headers(message)
+
+        try:
+            await self.app(scope, receive, tracking_send)
+        except Exception as error:
+            # An unhandled error would reach Starlette's outermost error layer, outside this one, and
+            # its 500 would carry none of these headers (issue 17): answer here, with the headers.
+            log.error("internal error: %s", type(error).__name__)
+            if started:
+                raise
+            body = json.dumps({"ok": False, "error": CRASH, "errors": [CRASH], "status": 500}).encode()
+            await send_with_headers({"type": "http.response.start", "status": 500, "headers": [
+                (b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]})
+            await send({"type": "http.response.body", "body": body})

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, ConfigDict, Field
 
 from babyskin.api.deps import get_engine
@@ -41,11 +41,16 @@ def load_nlp(kb: KnowledgeBase) -> None:
 
 
 @router.post("/ask", summary="Ask in your own words")
-def ask(body: AskRequest, engine: EngineDep) -> dict[str, Any]:
+async def ask(body: AskRequest, engine: EngineDep, request: Request) -> dict[str, Any]:
     """Starts with what was understood and what is still unknown that matters, then answers from the
     knowledge base only: an assessment, a condition's FAQs, an overview, or a comparison, with
     references. An emergency phrase anywhere in the text escalates the answer."""
     from babyskin.answer.ask import answer_text
 
-    return answer_text(body.text, body.audience, conversation=body.conversation, engine=engine,
-                       full=body.full).model_dump(mode="json")
+    def work() -> dict[str, Any]:
+        return answer_text(body.text, body.audience, conversation=body.conversation, engine=engine,
+                           full=body.full).model_dump(mode="json")
+
+    # the text reader runs on its own bounded pool: never on the event loop, and a full queue is a
+    # fast 503 instead of a stall of every other route (issue 17)
+    return await request.app.state.text_pool.run(work)

@@ -21,6 +21,10 @@ from babyskin.parse import validation_problems
 router = APIRouter(prefix="/v1", tags=["assess"])
 
 
+RAW_KEY_SLACK = 256
+"""A raw body at most this many bytes longer than its canonical form may be a cache key too."""
+
+
 class AnswerCache:
     """A bounded least-recently-used map from request bodies to serialised answers.
 
@@ -132,12 +136,21 @@ async def assess(request: Request) -> Response:
         problems = validation_problems(error, findings_level=False)
         raise InputError("; ".join(problems), problems=problems) from None
     engine: Engine = request.app.state.engine
-    result = engine.assess(body.findings, body.audience)
     if wants_fhir(request.headers.get("accept")):
-        bundle = assessment_bundle(result, engine.kb, request.app.state.settings.public_url)
+        bundle = assessment_bundle(engine.assess(body.findings, body.audience), engine.kb,
+                                   request.app.state.settings.public_url)
         return Response(json.dumps(bundle, ensure_ascii=False), media_type=FHIR_JSON)
-    content = result.model_dump_json(by_alias=True).encode()
-    request.app.state.answers.put(raw, content)
+    answers: AnswerCache = request.app.state.answers
+    # Keyed on the parsed request (issue 17): whitespace, key order or padding make no new entry. The
+    # raw body is kept as a short-cut for CachedAnswers only when it is about the canonical size, so a
+    # padded body can never pin memory.
+    canonical = body.model_dump_json().encode()
+    content = answers.get(canonical)
+    if content is None:
+        content = engine.assess(body.findings, body.audience).model_dump_json(by_alias=True).encode()
+        answers.put(canonical, content)
+    if raw != canonical and len(raw) <= len(canonical) + RAW_KEY_SLACK:
+        answers.put(raw, content)
     return Response(content, media_type="application/json")
 
 

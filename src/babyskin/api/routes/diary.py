@@ -15,16 +15,25 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, FastAPI, Header, Path, Request, status
+from fastapi import APIRouter, Depends, FastAPI, Header, Path, Query, Request, status
 from fastapi.concurrency import run_in_threadpool
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 from starlette.exceptions import HTTPException
 
 from babyskin.errors import StorageError
 from babyskin.settings import Settings
 from babyskin.store.records import FamilyRecord, NewChild
-from babyskin.store.repository import DiaryStore
-from babyskin.store.service import Diary, EntryDraft, check_child, child_json, entry_json
+from babyskin.store.repository import MAX_ENTRIES_PER_CHILD, DiaryStore
+from babyskin.store.service import (
+    PAGE_DEFAULT,
+    PAGE_MAX,
+    Diary,
+    EntryDraft,
+    check_child,
+    child_json,
+    entry_json,
+)
+from babyskin.text import refuse_control_characters
 
 log = logging.getLogger("babyskin.diary")
 TOKEN_HELP = ("send 'Authorization: Bearer <token>'; create a family with POST /v1/diary/families"
@@ -34,7 +43,7 @@ TOKEN_HELP = ("send 'Authorization: Bearer <token>'; create a family with POST /
 def open_store(settings: Settings) -> DiaryStore | StorageError:
     """The diary store for ``settings`` (connects lazily), or why there is none: never raises."""
     try:
-        return DiaryStore(settings.resolved_database_url())
+        return DiaryStore(settings.resolved_database_url(), waiters=settings.db_waiters)
     except StorageError as error:
         return error
     except OSError as error:
@@ -60,6 +69,8 @@ router = APIRouter(prefix="/v1/diary", tags=["diary"], lifespan=lifespan)
 
 # Ids are 64-bit database keys: anything outside that range cannot exist (404-style 422, never 500).
 RowId = Annotated[int, Path(ge=1, le=2**63 - 1, description="an id from this family's diary")]
+Limit = Annotated[int, Query(ge=1, le=PAGE_MAX, description="entries per page")]
+Offset = Annotated[int, Query(ge=0, le=MAX_ENTRIES_PER_CHILD, description="entries to skip")]
 
 
 def get_store(request: Request) -> DiaryStore:
@@ -92,6 +103,9 @@ def get_family(
 
 
 DiaryDep = Annotated[Diary, Depends(get_diary)]
+IdempotencyKey = Annotated[str | None, Header(
+    min_length=1, max_length=100, pattern=r"^[\x21-\x7e]+$",
+    description="a unique string per intended write (e.g. a UUID): retries with it never save twice")]
 FamilyDep = Annotated[FamilyRecord, Depends(get_family)]
 
 
@@ -100,6 +114,11 @@ class FamilyIn(BaseModel):
 
     name: str = Field(default="family", min_length=1, max_length=100)
 
+    @field_validator("name")
+    @classmethod
+    def _printable(cls, value: str) -> str:
+        return refuse_control_characters(value, "the name")
+
 
 class ChildIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
@@ -107,6 +126,11 @@ class ChildIn(BaseModel):
     name: str = Field(min_length=1, max_length=100, description="name or nickname")
     birth_date: dt.date
     gestation_weeks: int | None = Field(default=None, description="weeks of gestation at birth")
+
+    @field_validator("name")
+    @classmethod
+    def _printable(cls, value: str) -> str:
+        return refuse_control_characters(value, "the name")
 
 
 def _family_json(family: FamilyRecord) -> dict[str, Any]:
@@ -118,6 +142,12 @@ def create_family(body: FamilyIn, store: StoreDep) -> dict[str, Any]:
     """The token is shown only here; keep it. Only its hash is stored."""
     family, token = store.create_family(body.name)
     return {"family": _family_json(family), "token": token}
+
+
+@router.post("/token", summary="Replace this family's token (the old one stops working)")
+def rotate_token(family: FamilyDep, store: StoreDep) -> dict[str, Any]:
+    """The new token is shown only here; the one sent with this request no longer works."""
+    return {"family": _family_json(family), "token": store.rotate_token(family.id)}
 
 
 @router.get("/family", summary="This family and its children")
@@ -151,8 +181,11 @@ def add_child(body: ChildIn, family: FamilyDep, diary: DiaryDep) -> dict[str, An
 
 
 @router.get("/children/{child_id}", summary="A child's timeline: episodes, expected course and flags")
-def get_child(child_id: RowId, family: FamilyDep, diary: DiaryDep) -> dict[str, Any]:
-    return diary.timeline(family.id, child_id)
+def get_child(child_id: RowId, family: FamilyDep, diary: DiaryDep, limit: Limit = PAGE_DEFAULT,
+              offset: Offset = 0) -> dict[str, Any]:
+    """Reviews cover every entry; ``entries`` is one page (``limit`` from ``offset``, oldest first)
+    and ``next_offset`` says where the next page starts (``null`` on the last)."""
+    return diary.timeline(family.id, child_id, limit=limit, offset=offset)
 
 
 @router.delete("/children/{child_id}", summary="Delete a child and all its entries")
@@ -161,14 +194,20 @@ def delete_child(child_id: RowId, family: FamilyDep, store: StoreDep) -> dict[st
 
 
 @router.get("/children/{child_id}/entries", summary="A child's entries with their assessments")
-def list_entries(child_id: RowId, family: FamilyDep, store: StoreDep) -> list[dict[str, Any]]:
-    return [entry_json(e) for e in store.list_entries(family.id, child_id)]
+def list_entries(child_id: RowId, family: FamilyDep, store: StoreDep, limit: Limit = PAGE_DEFAULT,
+                 offset: Offset = 0) -> list[dict[str, Any]]:
+    """One page of entries, oldest first (``limit`` from ``offset``)."""
+    return [entry_json(e) for e in store.list_entries(family.id, child_id, limit=limit, offset=offset)]
 
 
 @router.post("/children/{child_id}/entries", status_code=201, summary="Add an entry; it is assessed")
-def add_entry(child_id: RowId, body: EntryDraft, family: FamilyDep, diary: DiaryDep) -> dict[str, Any]:
-    """The entry with its assessment, and its episode's review (course, "check again by", flags)."""
-    child, entry, review = diary.add_entry(family.id, child_id, body)
+def add_entry(child_id: RowId, body: EntryDraft, family: FamilyDep, diary: DiaryDep,
+              idempotency_key: IdempotencyKey = None) -> dict[str, Any]:
+    """The entry with its assessment, and its episode's review (course, "check again by", flags).
+
+    Send an ``Idempotency-Key`` header (any unique string, e.g. a UUID) to make retries safe: a retry
+    with the same key for the same child returns the entry saved first and never saves a second one."""
+    child, entry, review = diary.add_entry(family.id, child_id, body, idempotency_key=idempotency_key)
     return {"child": child_json(child, diary.today()), "entry": entry_json(entry),
             "episode": review.model_dump(mode="json")}
 
