@@ -220,3 +220,14 @@ def test_the_card_link_opens_the_answer_page(client: TestClient, kb: KnowledgeBa
     assert 'triage-emergency' in page.text
     assert client.get("/answer?age=10d&where=elbow").status_code == 422
     assert client.get("/answer?age=10d&colour=red").status_code == 422
+
+
+def test_serious_causes_to_rule_out_get_their_own_card(engine: Engine, kb: KnowledgeBase) -> None:
+    findings = Findings(age_days=40, locations=("trunk",), lesions=("vesicle", "erosion"), colors=("red",))
+    serious = engine.assess(findings).must_not_miss
+    assert serious
+    prefetch = {"qr": fhir.questionnaire_response(findings, kb, BASE)}
+    cards = cds.hook_response(hook_request(prefetch), engine, BASE, dt.date(2026, 12, 3))["cards"]
+    assert_well_formed(cards)
+    rule_out = [c for c in cards if c["summary"].startswith("Rule out:")]
+    assert len(rule_out) == 1 and all(s.name in rule_out[0]["detail"] for s in serious)

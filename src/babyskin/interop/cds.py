@@ -138,9 +138,9 @@ def cards_for(assessment: Assessment, engine: Engine, base: str) -> list[dict[st
                            *(f"| {c.name} | {c.icd10cm} | {c.probability:.0%} |"
                              for c in assessment.differential)])
         cards.append(_card("Most likely: " + "; ".join(rows), "info", table, link, source, "ddx|" + seed))
-    serious = list(getattr(assessment, "must_not_miss", ()) or ())
+    serious = assessment.must_not_miss
     if serious:
-        worst = max((TriageLevel(s.triage) for s in serious), key=lambda t: t.rank)
+        worst = max((s.triage for s in serious), key=lambda t: t.rank)
         names = ", ".join(s.name for s in serious)
         detail = "\n".join(f"- **{s.name}** ({s.triage}): {s.why}" for s in serious)
         cards.append(_card(f"Rule out: {names}", "critical" if worst is TriageLevel.emergency else "warning",

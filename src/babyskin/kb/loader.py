@@ -11,6 +11,7 @@ import hashlib
 import hmac
 import os
 import pickle
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
 from importlib import resources
@@ -87,7 +88,11 @@ def _validate(model: type[T], raw: Any, path: Path, label: str, problems: list[s
     return None
 
 
-def _load_list(model: type[T], path: Path, problems: list[str], *, key: str = "id") -> dict[str, T]:
+def _load_list(model: type[T], path: Path, problems: list[str], *, key: str = "id",
+               label_of: Callable[[Any, int], str] | None = None, key_of: Callable[[T], str] | None = None,
+               duplicate: str = "") -> dict[str, T]:
+    """The records of a YAML list file, keyed by ``key`` (or ``key_of``); every problem is gathered.
+    ``label_of`` names a raw record in messages; ``duplicate`` is the message for a repeated key."""
     raw = _read_yaml(path, problems)
     if raw is None:
         return {}
@@ -96,13 +101,16 @@ def _load_list(model: type[T], path: Path, problems: list[str], *, key: str = "i
         return {}
     out: dict[str, T] = {}
     for index, item in enumerate(raw):
-        label = str(item.get(key, f"#{index}")) if isinstance(item, dict) else f"#{index}"
+        if label_of is not None:
+            label = label_of(item, index)
+        else:
+            label = str(item.get(key, f"#{index}")) if isinstance(item, dict) else f"#{index}"
         record = _validate(model, item, path, label, problems)
         if record is None:
             continue
-        record_id = getattr(record, key)
+        record_id = key_of(record) if key_of is not None else getattr(record, key)
         if record_id in out:
-            problems.append(f"{path}:{record_id}:{key}: duplicate id")
+            problems.append(f"{path}:{record_id}:{duplicate or f'{key}: duplicate id'}")
         out[record_id] = record
     return out
 
@@ -114,23 +122,13 @@ def load_comparisons(path: Path, problems: list[str]) -> dict[str, Comparison]:
     """The curated 'how to tell them apart' records of ``path`` (a missing file is none), keyed by pair."""
     if not path.exists():
         return {}
-    raw = _read_yaml(path, problems)
-    if raw is None:
-        return {}
-    if not isinstance(raw, list):
-        problems.append(f"{path}: expected a list of records, got {type(raw).__name__}")
-        return {}
-    out: dict[str, Comparison] = {}
-    for index, item in enumerate(raw):
-        ids = item.get("ids") if isinstance(item, dict) else None
-        label = " vs ".join(map(str, ids)) if isinstance(ids, list) else f"#{index}"
-        record = _validate(Comparison, item, path, label, problems)
-        if record is None:
-            continue
-        if record.key in out:
-            problems.append(f"{path}:{record.key}:ids: this pair is already compared")
-        out[record.key] = record
-    return out
+    return _load_list(Comparison, path, problems, label_of=_pair_label, key_of=lambda record: record.key,
+                      duplicate="ids: this pair is already compared")
+
+
+def _pair_label(item: Any, index: int) -> str:
+    ids = item.get("ids") if isinstance(item, dict) else None
+    return " vs ".join(map(str, ids)) if isinstance(ids, list) else f"#{index}"
 
 
 def kb_digest(root: Path) -> str:
